@@ -1,0 +1,104 @@
+import { resolve } from 'node:path';
+import { type Env, envSchema } from './schema.js';
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  debug: boolean;
+  logLevel: Env['LOG_LEVEL'];
+  host: string;
+  port: number;
+  apiPrefix: string;
+  publicBaseUrl: string | undefined;
+  database: { url: string | undefined; poolMax: number; pgliteDir: string };
+  redisUrl: string | undefined;
+  secretKey: string;
+  jwt: { issuer: string; audience: string; ttlSeconds: number; privateJwk: string | undefined };
+  originAuthToken: string;
+  uploadDir: string;
+  outputDir: string;
+  maxFileSize: number;
+  maxInputPixels: number;
+  transform: { concurrency: number; queue: number; timeoutMs: number };
+  variantCacheBytes: number;
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p.variable} ${p.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validate the environment. Empty values count as unset (as in most .env files). */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const value = source[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const parsed = envSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({
+        variable: String(issue.path[0] ?? '(environment)'),
+        message: issue.message,
+      })),
+    );
+  }
+  const e = parsed.data;
+  return {
+    env: e.NODE_ENV,
+    debug: e.DEBUG,
+    logLevel: e.DEBUG && e.LOG_LEVEL === 'info' ? 'debug' : e.LOG_LEVEL,
+    host: e.API_HOST,
+    port: e.API_PORT,
+    apiPrefix: e.API_PREFIX,
+    publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
+    database: {
+      url: e.DATABASE_URL ?? databaseUrlFromParts(e),
+      poolMax: e.DB_POOL_MAX,
+      pgliteDir: resolve(e.PGLITE_DIR),
+    },
+    redisUrl: e.REDIS_URL ?? redisUrlFromParts(e),
+    secretKey: e.SECRET_KEY,
+    jwt: {
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      ttlSeconds: e.JWT_TTL_SECONDS,
+      privateJwk: e.JWT_PRIVATE_JWK,
+    },
+    originAuthToken: e.ORIGIN_AUTH_TOKEN,
+    uploadDir: resolve(e.UPLOAD_DIR),
+    outputDir: resolve(e.OUTPUT_DIR),
+    maxFileSize: e.MAX_FILE_SIZE,
+    maxInputPixels: e.MAX_INPUT_PIXELS,
+    transform: {
+      concurrency: e.TRANSFORM_CONCURRENCY,
+      queue: e.TRANSFORM_QUEUE,
+      timeoutMs: e.TRANSFORM_TIMEOUT_MS,
+    },
+    variantCacheBytes: e.VARIANT_CACHE_BYTES,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  };
+}
+
+function databaseUrlFromParts(e: Env): string | undefined {
+  if (!e.DB_HOST) return undefined;
+  const url = new URL('postgres://localhost');
+  url.hostname = e.DB_HOST;
+  url.port = String(e.DB_PORT);
+  url.username = e.DB_USER ?? '';
+  if (e.DB_PASSWORD) url.password = e.DB_PASSWORD;
+  url.pathname = `/${e.DB_NAME ?? e.DB_USER ?? 'postgres'}`;
+  return url.toString();
+}
+
+function redisUrlFromParts(e: Env): string | undefined {
+  if (!e.REDIS_HOST) return undefined;
+  const url = new URL('redis://localhost');
+  url.hostname = e.REDIS_HOST;
+  url.port = String(e.REDIS_PORT);
+  if (e.REDIS_PASSWORD) url.password = e.REDIS_PASSWORD;
+  return url.toString();
+}

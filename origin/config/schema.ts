@@ -1,0 +1,119 @@
+/**
+ * The origin's configuration: every environment variable, its default and its validation.
+ * A bad value stops the process at start with a message naming the variable (see load.ts).
+ */
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+import { parseByteSize } from '../../shared/config/bytes.js';
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', ''].includes(v), {
+    message: 'must be true/false (or 1/0, yes/no, on/off)',
+  })
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+const bytes = z.string().transform((v, ctx) => {
+  const n = parseByteSize(v);
+  if (n === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'must be a byte size such as 26214400, 25MB or 25MiB' });
+    return z.NEVER;
+  }
+  return n;
+});
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const url = (protocols: readonly string[]) =>
+  z
+    .string()
+    .trim()
+    .refine(
+      (v) => {
+        try {
+          return protocols.includes(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      },
+      { message: `must be a URL (${protocols.join(' or ')})` },
+    );
+
+const secret = (min: number) => z.string().min(min, `must be at least ${min} characters long`);
+
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    DEBUG: bool.default(false),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+    API_HOST: z.string().trim().min(1).default('0.0.0.0'),
+    API_PORT: int(0, 65535).default(8004),
+    API_PREFIX: z
+      .string()
+      .trim()
+      .regex(/^(\/[A-Za-z0-9._~-]+)+$/, 'must be a path such as /api/v1 (no trailing slash)')
+      .default('/api/v1'),
+    PUBLIC_BASE_URL: url(['http:', 'https:']).optional(),
+
+    DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+    DB_HOST: z.string().trim().min(1).optional(),
+    DB_PORT: int(1, 65535).default(5432),
+    DB_USER: z.string().optional(),
+    DB_PASSWORD: z.string().optional(),
+    DB_NAME: z.string().optional(),
+    DB_POOL_MAX: int(1, 100).default(10),
+    PGLITE_DIR: z.string().trim().min(1).default('./data/pglite'),
+
+    REDIS_URL: url(['redis:', 'rediss:']).optional(),
+    REDIS_HOST: z.string().trim().min(1).optional(),
+    REDIS_PORT: int(1, 65535).default(6379),
+    REDIS_PASSWORD: z.string().optional(),
+
+    SECRET_KEY: secret(32),
+    JWT_ISSUER: z.string().trim().min(1).default('imgedge'),
+    JWT_AUDIENCE: z.string().trim().min(1).default('imgedge-api'),
+    JWT_TTL_SECONDS: int(60, 86_400).default(900),
+    JWT_PRIVATE_JWK: z.string().optional(),
+    ORIGIN_AUTH_TOKEN: secret(32),
+
+    UPLOAD_DIR: z.string().trim().min(1).default('./data/uploads'),
+    OUTPUT_DIR: z.string().trim().min(1).default('./data/variants'),
+    MAX_FILE_SIZE: bytes.default(25 * 1024 * 1024),
+    MAX_INPUT_PIXELS: int(1, 1_000_000_000).default(50_000_000),
+    TRANSFORM_CONCURRENCY: int(1, 256).default(availableParallelism()),
+    TRANSFORM_QUEUE: int(0, 100_000).default(64),
+    TRANSFORM_TIMEOUT_MS: int(100, 600_000).default(30_000),
+    VARIANT_CACHE_BYTES: bytes.default(1024 ** 3),
+    SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.DATABASE_URL && env.DB_HOST) {
+      ctx.addIssue({ code: 'custom', path: ['DB_HOST'], message: 'set DATABASE_URL or DB_HOST, not both' });
+    }
+    if (env.DB_HOST && !env.DB_USER) {
+      ctx.addIssue({ code: 'custom', path: ['DB_USER'], message: 'is required when DB_HOST is set' });
+    }
+    if (env.JWT_PRIVATE_JWK !== undefined) {
+      try {
+        const jwk = JSON.parse(env.JWT_PRIVATE_JWK) as Record<string, unknown>;
+        if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.d !== 'string') throw new Error();
+      } catch {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['JWT_PRIVATE_JWK'],
+          message: 'must be a private EC P-256 JWK in JSON (kty "EC", crv "P-256", with "d")',
+        });
+      }
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../../origin/config/load.js';
+
+const base = { SECRET_KEY: 's'.repeat(32), ORIGIN_AUTH_TOKEN: 't'.repeat(32) };
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).problems.map((p) => `${p.variable} ${p.message}`);
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('origin config', () => {
+  it('applies the documented defaults', () => {
+    const c = loadConfig(base);
+    expect(c.port).toBe(8004);
+    expect(c.host).toBe('0.0.0.0');
+    expect(c.apiPrefix).toBe('/api/v1');
+    expect(c.maxFileSize).toBe(25 * 1024 * 1024);
+    expect(c.maxInputPixels).toBe(50_000_000);
+    expect(c.jwt).toMatchObject({ issuer: 'imgedge', audience: 'imgedge-api', ttlSeconds: 900 });
+    expect(c.database.url).toBeUndefined();
+    expect(c.database.pgliteDir).toMatch(/data\/pglite$/);
+    expect(c.transform.queue).toBe(64);
+  });
+
+  it('names every missing secret', () => {
+    expect(problems({})).toEqual([
+      'SECRET_KEY Invalid input: expected string, received undefined',
+      'ORIGIN_AUTH_TOKEN Invalid input: expected string, received undefined',
+    ]);
+    expect(problems({ ...base, SECRET_KEY: 'short' })).toEqual([
+      'SECRET_KEY must be at least 32 characters long',
+    ]);
+  });
+
+  it.each([
+    ['API_PORT', '80a', 'API_PORT must be a whole number from 0 to 65535'],
+    ['API_PORT', '70000', 'API_PORT Too big: expected number to be <=65535'],
+    ['MAX_FILE_SIZE', 'lots', 'MAX_FILE_SIZE must be a byte size such as 26214400, 25MB or 25MiB'],
+    ['DEBUG', 'maybe', 'DEBUG must be true/false (or 1/0, yes/no, on/off)'],
+    ['DATABASE_URL', 'mysql://x', 'DATABASE_URL must be a URL (postgres: or postgresql:)'],
+    ['API_PREFIX', 'api/v1/', 'API_PREFIX must be a path such as /api/v1 (no trailing slash)'],
+    ['LOG_LEVEL', 'loud', 'LOG_LEVEL'],
+    ['JWT_PRIVATE_JWK', '{"kty":"oct"}', 'JWT_PRIVATE_JWK must be a private EC P-256 JWK'],
+  ])('refuses %s=%s naming the variable', (key, value, message) => {
+    const [first, ...rest] = problems({ ...base, [key]: value });
+    expect(rest).toEqual([]);
+    expect(first?.startsWith(message)).toBe(true);
+  });
+
+  it('parses sizes and booleans, and treats empty values as unset', () => {
+    const c = loadConfig({
+      ...base,
+      MAX_FILE_SIZE: '10MiB',
+      VARIANT_CACHE_BYTES: '2GB',
+      DEBUG: 'yes',
+      API_PORT: '',
+    });
+    expect(c.maxFileSize).toBe(10 * 1024 * 1024);
+    expect(c.variantCacheBytes).toBe(2_000_000_000);
+    expect(c.debug).toBe(true);
+    expect(c.logLevel).toBe('debug');
+    expect(c.port).toBe(8004);
+  });
+
+  it('builds the database and redis URLs from their parts, escaping the password', () => {
+    const c = loadConfig({
+      ...base,
+      DB_HOST: 'db.internal',
+      DB_USER: 'img',
+      DB_PASSWORD: 'p@ss/word#1',
+      DB_NAME: 'imgedge',
+      REDIS_HOST: 'cache',
+      REDIS_PASSWORD: 'r:pw',
+    });
+    expect(c.database.url).toBe('postgres://img:p%40ss%2Fword%231@db.internal:5432/imgedge');
+    expect(new URL(c.database.url!).password).toBe('p%40ss%2Fword%231');
+    expect(decodeURIComponent(new URL(c.database.url!).password)).toBe('p@ss/word#1');
+    expect(c.redisUrl).toBe('redis://:r%3Apw@cache:6379');
+    expect(problems({ ...base, DB_HOST: 'x', DATABASE_URL: 'postgres://a/b', DB_USER: 'u' })).toEqual([
+      'DB_HOST set DATABASE_URL or DB_HOST, not both',
+    ]);
+  });
+});
