@@ -1,0 +1,76 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** One registry per app instance (so tests can run several origins in one process). */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'imgedge_http_requests_total',
+      help: 'HTTP requests by method, route and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      registers,
+    }),
+    httpDuration: new Histogram({
+      name: 'imgedge_http_request_duration_seconds',
+      help: 'HTTP request duration by method, route and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    transforms: new Counter({
+      name: 'imgedge_transforms_total',
+      help: 'Image transforms run (cache misses that reached sharp), by output format and result',
+      labelNames: ['format', 'result'] as const,
+      registers,
+    }),
+    transformDuration: new Histogram({
+      name: 'imgedge_transform_duration_seconds',
+      help: 'Duration of the sharp pipeline by output format',
+      labelNames: ['format'] as const,
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 30],
+      registers,
+    }),
+    transformQueueDepth: new Gauge({
+      name: 'imgedge_transform_queue_depth',
+      help: 'Transforms waiting for a worker slot',
+      registers,
+    }),
+    transformInFlight: new Gauge({
+      name: 'imgedge_transform_in_flight',
+      help: 'Transforms running now',
+      registers,
+    }),
+    transformRejected: new Counter({
+      name: 'imgedge_transform_rejected_total',
+      help: 'Transforms refused with 503 because the queue was full',
+      registers,
+    }),
+    variantCache: new Counter({
+      name: 'imgedge_variant_cache_total',
+      help: 'Variant disk cache lookups and evictions',
+      labelNames: ['event'] as const, // hit | miss | eviction
+      registers,
+    }),
+    variantCacheBytes: new Gauge({
+      name: 'imgedge_variant_cache_bytes',
+      help: 'Bytes held by the variant disk cache',
+      registers,
+    }),
+    uploads: new Counter({
+      name: 'imgedge_uploads_total',
+      help: 'Uploads by result (created, duplicate, rejected)',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    uploadBytes: new Counter({
+      name: 'imgedge_upload_bytes_total',
+      help: 'Bytes of accepted uploads',
+      registers,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

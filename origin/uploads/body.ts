@@ -1,0 +1,70 @@
+/**
+ * The upload's byte stream: a raw `image/*` body, or the `file` part of multipart/form-data
+ * (busboy). Either way the bytes are streamed, never buffered whole.
+ */
+import { Readable } from 'node:stream';
+import type { ReadableStream as NodeWebStream } from 'node:stream/web';
+import busboy from 'busboy';
+import { ImgedgeError } from '../../shared/errors.js';
+
+export interface UploadSource {
+  stream: Readable;
+  declaredType: string | undefined;
+  filename: string | undefined;
+}
+
+export async function uploadSource(request: Request, maxBytes: number): Promise<UploadSource> {
+  const contentType = request.headers.get('content-type') ?? '';
+  const length = Number(request.headers.get('content-length') ?? Number.NaN);
+  if (Number.isFinite(length) && length > maxBytes + (contentType.startsWith('multipart/') ? 64 * 1024 : 0)) {
+    throw new ImgedgeError('payload_too_large', `The upload exceeds the limit of ${maxBytes} bytes`, {
+      extra: { limit: maxBytes },
+    });
+  }
+  if (!request.body) throw new ImgedgeError('invalid_request', 'The upload is empty');
+  const body = Readable.fromWeb(request.body as unknown as NodeWebStream<Uint8Array>);
+  const mime = contentType.split(';')[0]!.trim().toLowerCase();
+  if (mime.startsWith('image/') || mime === 'application/octet-stream') {
+    return { stream: body, declaredType: mime, filename: undefined };
+  }
+  if (mime === 'multipart/form-data') return multipartFile(body, contentType, maxBytes);
+  body.destroy();
+  throw new ImgedgeError(
+    'unsupported_media_type',
+    'Send the image as the raw body with Content-Type: image/*, or as the multipart/form-data field "file"',
+  );
+}
+
+function multipartFile(body: Readable, contentType: string, maxBytes: number): Promise<UploadSource> {
+  return new Promise((resolve, reject) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({
+        headers: { 'content-type': contentType },
+        limits: { files: 1, fields: 20, parts: 25, fileSize: maxBytes + 1, fieldSize: 4096 },
+      });
+    } catch {
+      body.destroy();
+      reject(new ImgedgeError('invalid_request', 'Malformed multipart/form-data request'));
+      return;
+    }
+    let found = false;
+    parser.on('file', (name, stream, info) => {
+      if (name !== 'file' || found) {
+        stream.resume();
+        return;
+      }
+      found = true;
+      resolve({ stream, declaredType: info.mimeType, filename: info.filename });
+    });
+    parser.on('error', () => {
+      body.destroy();
+      if (!found) reject(new ImgedgeError('invalid_request', 'Malformed multipart/form-data request'));
+    });
+    parser.on('close', () => {
+      if (!found) reject(new ImgedgeError('invalid_request', 'The multipart request has no "file" field'));
+    });
+    body.on('error', (err) => parser.destroy(err));
+    body.pipe(parser);
+  });
+}

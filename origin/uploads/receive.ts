@@ -1,0 +1,65 @@
+/**
+ * Stream a request body to a temp file under a byte cap, hashing as it goes. The body is never
+ * held in memory; crossing the cap aborts at once with 413 and removes the partial file.
+ */
+import { createHash } from 'node:crypto';
+import { open, rm } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { ImgedgeError } from '../../shared/errors.js';
+
+export interface Received {
+  path: string;
+  bytes: number;
+  sha256: string;
+  /** The first bytes, for magic-number sniffing. */
+  head: Buffer;
+}
+
+const HEAD_BYTES = 4100;
+
+export async function receiveToFile(
+  body: AsyncIterable<Uint8Array> | Readable,
+  path: string,
+  maxBytes: number,
+): Promise<Received> {
+  const file = await open(path, 'wx', 0o600);
+  const hash = createHash('sha256');
+  const headChunks: Buffer[] = [];
+  let headLength = 0;
+  let bytes = 0;
+  let ok = false;
+  try {
+    for await (const chunk of body as AsyncIterable<Uint8Array>) {
+      bytes += chunk.byteLength;
+      if (bytes > maxBytes) throw tooLarge(maxBytes);
+      hash.update(chunk);
+      if (headLength < HEAD_BYTES) {
+        const part = Buffer.from(
+          chunk.buffer,
+          chunk.byteOffset,
+          Math.min(chunk.byteLength, HEAD_BYTES - headLength),
+        );
+        headChunks.push(Buffer.from(part));
+        headLength += part.length;
+      }
+      let offset = 0;
+      while (offset < chunk.byteLength) {
+        const { bytesWritten } = await file.write(chunk, offset, chunk.byteLength - offset);
+        offset += bytesWritten;
+      }
+    }
+    if (bytes === 0) throw new ImgedgeError('invalid_request', 'The upload is empty');
+    await file.sync();
+    ok = true;
+  } finally {
+    await file.close();
+    if (!ok) await rm(path, { force: true });
+  }
+  return { path, bytes, sha256: hash.digest('hex'), head: Buffer.concat(headChunks) };
+}
+
+export function tooLarge(maxBytes: number): ImgedgeError {
+  return new ImgedgeError('payload_too_large', `The upload exceeds the limit of ${maxBytes} bytes`, {
+    extra: { limit: maxBytes },
+  });
+}

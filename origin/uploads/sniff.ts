@@ -1,0 +1,33 @@
+import { fileTypeFromBuffer } from 'file-type';
+import { ImgedgeError } from '../../shared/errors.js';
+
+/** Upload formats accepted, by the MIME type file-type reports from the magic bytes. */
+const ACCEPTED: Record<string, string> = {
+  'image/jpeg': 'jpeg',
+  'image/png': 'png',
+  'image/webp': 'webp',
+  'image/gif': 'gif',
+  'image/avif': 'avif',
+  'image/heic': 'heic',
+  'image/heif': 'heic',
+  'image/tiff': 'tiff',
+};
+
+export const ACCEPTED_UPLOAD_TYPES = Object.keys(ACCEPTED);
+
+/**
+ * Decide the format from the bytes, never from the declared Content-Type or a file name.
+ * SVG (script surface) and everything else are refused with 415.
+ */
+export async function sniffImageType(head: Uint8Array): Promise<{ mime: string; format: string }> {
+  const type = await fileTypeFromBuffer(head);
+  const format = type ? ACCEPTED[type.mime] : undefined;
+  if (!type || !format) {
+    throw new ImgedgeError(
+      'unsupported_media_type',
+      `Unsupported image type${type ? ` (${type.mime})` : ''}; accepted: jpeg, png, webp, gif, avif, heic, tiff`,
+      { extra: { accepted: ACCEPTED_UPLOAD_TYPES } },
+    );
+  }
+  return { mime: type.mime, format };
+}
