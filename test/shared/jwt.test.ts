@@ -1,4 +1,12 @@
-import { createLocalJWKSet, exportJWK, generateKeyPair, type JWK, SignJWT, UnsecuredJWT } from 'jose';
+import {
+  type CryptoKey,
+  createLocalJWKSet,
+  exportJWK,
+  generateKeyPair,
+  type JWK,
+  SignJWT,
+  UnsecuredJWT,
+} from 'jose';
 import { describe, expect, it } from 'vitest';
 import { bearerToken } from '../../shared/auth/bearer.js';
 import { type AccessTokenPolicy, requireScope, verifyAccessToken } from '../../shared/auth/jwt.js';

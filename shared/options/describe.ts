@@ -1,0 +1,104 @@
+/**
+ * Human and machine descriptions of what an option accepts, and the ImgedgeError('invalid_option')
+ * builders. Every message names the key, the value given (quoted, escaped, truncated) and what
+ * is allowed; `extra` carries the same as `{ key, value, allowed }`.
+ */
+import { ImgedgeError } from '../errors.js';
+import { OPTION_KEYS, OPTION_NAMES, type OptionSpec } from './spec.js';
+
+/** Values echoed in errors are cut to this many characters (inputs can be 100 KB long). */
+const MAX_ECHO = 64;
+
+export function echo(text: string): string {
+  return text.length > MAX_ECHO ? `${text.slice(0, MAX_ECHO)}…` : text;
+}
+
+/** JSON quoting escapes control characters and quotes, so a hostile value cannot forge text. */
+function quote(text: string): string {
+  return JSON.stringify(echo(text));
+}
+
+/** Compact, machine-friendly form of what a key accepts (the `allowed` extension member). */
+export function allowedOf(spec: OptionSpec): string {
+  switch (spec.kind) {
+    case 'int':
+      return `${spec.min}..${spec.max}`;
+    case 'decimal':
+      return `${spec.min}..${spec.max}`;
+    case 'enum':
+      return spec.values.join('|');
+    case 'hex':
+      return 'rgb|rgba|rrggbb|rrggbbaa';
+    case 'bool':
+      return '0|1';
+  }
+}
+
+/** The same as a phrase: "w must be <phrase>". */
+function phraseOf(spec: OptionSpec): string {
+  switch (spec.kind) {
+    case 'int':
+      return `an integer from ${spec.min} to ${spec.max}`;
+    case 'decimal':
+      return `a number from ${spec.min} to ${spec.max} with at most 3 decimals`;
+    case 'enum':
+      return spec.values.length === 2
+        ? `${spec.values[0]} or ${spec.values[1]}`
+        : `one of ${spec.values.join(', ')}`;
+    case 'hex':
+      return 'a hex colour rgb, rgba, rrggbb or rrggbbaa (without #)';
+    case 'bool':
+      return '0 or 1';
+  }
+}
+
+/** How the user wrote the key: `width (w)` for an alias, `w` otherwise. */
+function named(spec: OptionSpec, givenName: string): string {
+  return givenName === spec.key ? spec.key : `${givenName} (${spec.key})`;
+}
+
+export function invalidValue(spec: OptionSpec, givenName: string, value: string): ImgedgeError {
+  return new ImgedgeError(
+    'invalid_option',
+    `${named(spec, givenName)} must be ${phraseOf(spec)}, got ${quote(value)}`,
+    {
+      extra: { key: spec.key, value: echo(value), allowed: allowedOf(spec) },
+    },
+  );
+}
+
+export function unknownOption(name: string, value: string): ImgedgeError {
+  return new ImgedgeError(
+    'invalid_option',
+    `unknown option ${quote(name)}; options are ${OPTION_KEYS.join(', ')} (aliases ${OPTION_NAMES.filter((n) => !(OPTION_KEYS as readonly string[]).includes(n)).join(', ')})`,
+    { extra: { key: echo(name), value: echo(value), allowed: OPTION_NAMES.join('|') } },
+  );
+}
+
+export function duplicateOption(
+  spec: OptionSpec,
+  givenName: string,
+  value: string,
+  where = '',
+): ImgedgeError {
+  return new ImgedgeError(
+    'invalid_option',
+    `${named(spec, givenName)} is given more than once${where} (second value ${quote(value)}); each option may appear once`,
+    { extra: { key: spec.key, value: echo(value), allowed: 'once' } },
+  );
+}
+
+export function malformedSegment(segment: string): ImgedgeError {
+  if (segment === '') {
+    return new ImgedgeError(
+      'invalid_option',
+      'empty option: options are key=value separated by single commas',
+      {
+        extra: { key: null, value: '', allowed: 'key=value' },
+      },
+    );
+  }
+  return new ImgedgeError('invalid_option', `option ${quote(segment)} has no value: write it as key=value`, {
+    extra: { key: echo(segment), value: '', allowed: 'key=value' },
+  });
+}

@@ -1,0 +1,23 @@
+/** The image-options grammar of DESIGN.md ("Public URL grammar"): one parser for edge and origin. */
+
+export { type MediaRange, parseAccept } from './accept.js';
+export { canonicalize, normalizeOptions } from './canonical.js';
+export { type FormatClass, negotiateFormat, resolveAutoFormat } from './negotiate.js';
+export { type OptionEntries, type OptionsInput, parseOptions } from './parse.js';
+export {
+  type CompiledPreset,
+  CompiledPresets,
+  compilePresets,
+  InvalidPresetError,
+  PRESET_NAME,
+  type Presets,
+} from './presets.js';
+export {
+  canonicalPathOf,
+  IMAGE_ID,
+  type ImageRequest,
+  parseImageRequest,
+  SIGNATURE_PARAM,
+} from './request.js';
+export { OPTION_DEFAULTS, OPTION_KEYS, OPTION_SPECS, type OptionKey, type OptionSpec } from './spec.js';
+export * from './types.js';

@@ -1,0 +1,102 @@
+/**
+ * The option table: one declarative spec per key, in canonical order. Parsing, validation,
+ * error messages and canonicalization are all driven from this table (see values.ts, parse.ts,
+ * canonical.ts); adding an option means adding one row here.
+ */
+import { FITS, FLIPS, FORMAT_OPTIONS, GRAVITIES, type ImageOptions, ROTATIONS } from './types.js';
+
+export type OptionKey = keyof ImageOptions;
+type Value<K extends OptionKey> = NonNullable<ImageOptions[K]>;
+
+/** Integer, grammar `0|[1-9][0-9]*`, inclusive range. */
+export interface IntKind {
+  readonly kind: 'int';
+  readonly min: number;
+  readonly max: number;
+}
+
+/** Decimal, grammar `(0|[1-9][0-9]*)(\.[0-9]{1,3})?`, inclusive range. */
+export interface DecimalKind {
+  readonly kind: 'decimal';
+  readonly min: number;
+  readonly max: number;
+}
+
+/** One of a closed list; the text of a value is `String(value)`. */
+export interface EnumKind<V> {
+  readonly kind: 'enum';
+  readonly values: readonly V[];
+}
+
+/** Hex colour `rgb`, `rgba`, `rrggbb` or `rrggbbaa`, normalized to lower-case `rrggbb[aa]`. */
+export interface HexKind {
+  readonly kind: 'hex';
+}
+
+/** `0` or `1`. */
+export interface BoolKind {
+  readonly kind: 'bool';
+}
+
+type KindFor<V> = [V] extends [boolean]
+  ? BoolKind
+  : [V] extends [number]
+    ? IntKind | DecimalKind | EnumKind<V>
+    : [V] extends [string]
+      ? EnumKind<V> | HexKind
+      : never;
+
+/** A row of the table; the kind must fit the key's type in ImageOptions. */
+export type OptionSpec<K extends OptionKey = OptionKey> = {
+  [P in K]: {
+    /** Canonical (short) key. */
+    readonly key: P;
+    /** Long names accepted on input and folded to `key`. */
+    readonly aliases: readonly string[];
+    /** Value meaning "not given"; dropped from the canonical form. */
+    readonly default?: Value<P>;
+  } & KindFor<Value<P>>;
+}[K];
+
+const DIMENSION = { kind: 'int', min: 1, max: 8192 } as const;
+const BOOL = { kind: 'bool' } as const;
+
+/** Every option, in canonical order. */
+export const OPTION_SPECS: readonly OptionSpec[] = [
+  { key: 'w', aliases: ['width'], ...DIMENSION },
+  { key: 'h', aliases: ['height'], ...DIMENSION },
+  { key: 'fit', aliases: [], kind: 'enum', values: FITS, default: 'inside' },
+  { key: 'g', aliases: ['gravity'], kind: 'enum', values: GRAVITIES, default: 'center' },
+  { key: 'f', aliases: ['format'], kind: 'enum', values: FORMAT_OPTIONS, default: 'auto' },
+  { key: 'q', aliases: ['quality'], kind: 'int', min: 1, max: 100 },
+  { key: 'dpr', aliases: [], kind: 'decimal', min: 1, max: 4, default: 1 },
+  { key: 'blur', aliases: [], kind: 'decimal', min: 0.3, max: 250 },
+  { key: 'sharpen', aliases: [], kind: 'decimal', min: 0, max: 10, default: 0 },
+  { key: 'rot', aliases: ['rotate'], kind: 'enum', values: ROTATIONS, default: 0 },
+  { key: 'flip', aliases: [], kind: 'enum', values: FLIPS },
+  { key: 'bg', aliases: ['background'], kind: 'hex' },
+  { key: 'trim', aliases: [], kind: 'int', min: 1, max: 100 },
+  // Animation is kept by default, like Cloudflare Images and imgproxy.
+  { key: 'anim', aliases: [], ...BOOL, default: true },
+  { key: 'enlarge', aliases: [], ...BOOL, default: false },
+];
+
+/** Canonical keys in canonical order. */
+export const OPTION_KEYS: readonly OptionKey[] = OPTION_SPECS.map((s) => s.key);
+
+/** Canonical key or alias → spec. A Map, so `__proto__`, `constructor`… are just unknown names. */
+const BY_NAME: ReadonlyMap<string, OptionSpec> = new Map(
+  OPTION_SPECS.flatMap((s) => [s.key, ...s.aliases].map((name) => [name, s] as const)),
+);
+
+/** Every accepted name (keys and aliases), for error messages. */
+export const OPTION_NAMES: readonly string[] = [...BY_NAME.keys()];
+
+export function specByName(name: string): OptionSpec | undefined {
+  return BY_NAME.get(name);
+}
+
+/** The defaults, for consumers that want every field resolved (e.g. the origin's pipeline). */
+export const OPTION_DEFAULTS: Readonly<ImageOptions> = Object.freeze(
+  Object.fromEntries(OPTION_SPECS.filter((s) => s.default !== undefined).map((s) => [s.key, s.default])),
+);

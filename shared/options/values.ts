@@ -1,0 +1,52 @@
+/**
+ * Value grammar per kind: text → typed value (decode) and typed value → canonical text (encode).
+ * Strict: no signs, exponents, hex, leading zeros, whitespace or Unicode digits; decimals carry at
+ * most 3 fractional digits so the cache-key space stays bounded. Canonical numbers are JS's
+ * shortest form (`1.50` → `1.5`, `2.0` → `2`).
+ */
+import type { OptionSpec } from './spec.js';
+
+const INT = /^(?:0|[1-9][0-9]*)$/;
+const DECIMAL = /^(?:0|[1-9][0-9]*)(?:\.[0-9]{1,3})?$/;
+// Hex digits are case-insensitive by convention; the canonical form is lower-case.
+const HEX = /^(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$/;
+
+/** Returned by decode when the text is not a valid value for the spec. */
+export const INVALID: unique symbol = Symbol('invalid');
+
+export type Decoded = string | number | boolean | typeof INVALID;
+
+export function decodeValue(spec: OptionSpec, text: string): Decoded {
+  switch (spec.kind) {
+    case 'int':
+      return INT.test(text) ? inRange(Number(text), spec.min, spec.max) : INVALID;
+    case 'decimal':
+      return DECIMAL.test(text) ? inRange(Number(text), spec.min, spec.max) : INVALID;
+    case 'enum':
+      return (spec.values as readonly (string | number)[]).find((v) => String(v) === text) ?? INVALID;
+    case 'hex':
+      return HEX.test(text) ? normalizeHex(text) : INVALID;
+    case 'bool':
+      return text === '1' ? true : text === '0' ? false : INVALID;
+  }
+}
+
+function inRange(n: number, min: number, max: number): number | typeof INVALID {
+  return n >= min && n <= max ? n : INVALID;
+}
+
+/** `abc` → `aabbcc`, `abcf` → `aabbcc`, `AABBCC80` → `aabbcc80`: lower-case, alpha `ff` dropped. */
+function normalizeHex(text: string): string {
+  const lower = text.toLowerCase();
+  const full = lower.length <= 4 ? [...lower].map((c) => c + c).join('') : lower;
+  return full.length === 8 && full.endsWith('ff') ? full.slice(0, 6) : full;
+}
+
+/**
+ * The text a typed value is written as. For a value that came out of decodeValue this is the
+ * canonical text; for anything else it is a candidate that decodeValue must accept.
+ */
+export function encodeValue(spec: OptionSpec, value: unknown): string {
+  if (spec.kind === 'bool') return value === true ? '1' : value === false ? '0' : String(value);
+  return String(value);
+}

@@ -1,0 +1,162 @@
+/**
+ * Hostile inputs: each must be refused with the exact error code and key, and none may pollute
+ * a prototype.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { type ErrorCode, ImgedgeError } from '../../../shared/errors.js';
+import { compilePresets, parseImageRequest, parseOptions } from '../../../shared/options/index.js';
+
+const ID = 'abcdefgh';
+const LONG = 100 * 1024;
+
+/** [label, option string, key] → invalid_option with extra.key === key. */
+const OPTION_STRINGS: [string, string, string | null][] = [
+  ['exponent', 'w=1e9', 'w'],
+  ['hex number', 'w=0x10', 'w'],
+  ['leading zero', 'w=08', 'w'],
+  ['negative', 'w=-1', 'w'],
+  ['plus sign', 'w=+1', 'w'],
+  ['fraction for an int', 'w=1.5', 'w'],
+  ['percent-encoded digit in the path', 'w=%31', 'w'],
+  ['semicolon smuggling', 'w=1;h=2', 'w'],
+  ['second = in the value', 'w==1', 'w'],
+  ['duplicate key', 'w=800,w=900', 'w'],
+  ['duplicate via alias', 'w=1,width=2', 'w'],
+  ['duplicate via alias, alias first', 'format=webp,f=avif', 'f'],
+  ['fullwidth digits', 'w=８００', 'w'],
+  ['arabic-indic digits', 'w=١٢٣', 'w'],
+  ['NUL byte', 'w=1\u0000', 'w'],
+  ['leading space in value', 'w= 1', 'w'],
+  ['trailing space in value', 'w=1 ', 'w'],
+  ['leading space in key', ' w=1', ' w'],
+  ['empty value', 'w=', 'w'],
+  ['zero', 'w=0', 'w'],
+  ['above 8192', 'h=8193', 'h'],
+  ['huge integer', 'w=99999999999999999999999', 'w'],
+  ['100 KB number', `w=${'1'.repeat(LONG)}`, 'w'],
+  ['100 KB of repeats', 'w=1,'.repeat(LONG / 4), 'w'],
+  ['100 KB key', `${'a'.repeat(LONG)}=1`, `${'a'.repeat(64)}…`],
+  ['__proto__', '__proto__=1', '__proto__'],
+  ['constructor', 'constructor=1', 'constructor'],
+  ['toString', 'toString=1', 'toString'],
+  ['hasOwnProperty', 'hasOwnProperty=1', 'hasOwnProperty'],
+  ['upper-case key', 'W=100', 'W'],
+  ['sig is not an option', 'sig=abc', 'sig'],
+  ['upper-case format', 'f=AVIF', 'f'],
+  ['jpg is not a format name', 'format=jpg', 'f'],
+  ['upper-case fit', 'fit=Cover', 'fit'],
+  ['british gravity', 'g=centre', 'g'],
+  ['hash in colour', 'bg=#fff', 'bg'],
+  ['not hex', 'bg=ggg', 'bg'],
+  ['two hex digits', 'bg=ff', 'bg'],
+  ['five hex digits', 'bg=fffff', 'bg'],
+  ['named colour', 'background=red', 'bg'],
+  ['quality zero', 'q=0', 'q'],
+  ['quality 101', 'q=101', 'q'],
+  ['dpr just above 4', 'dpr=4.0001', 'dpr'],
+  ['dpr four decimals', 'dpr=1.0000', 'dpr'],
+  ['dpr below 1', 'dpr=0.5', 'dpr'],
+  ['dpr Infinity', 'dpr=Infinity', 'dpr'],
+  ['dpr NaN', 'dpr=NaN', 'dpr'],
+  ['trailing dot', 'dpr=1.', 'dpr'],
+  ['leading dot', 'blur=.5', 'blur'],
+  ['blur below 0.3', 'blur=0.2', 'blur'],
+  ['blur above 250', 'blur=250.001', 'blur'],
+  ['sharpen above 10', 'sharpen=10.5', 'sharpen'],
+  ['rotation 45', 'rot=45', 'rot'],
+  ['rotation -90', 'rotate=-90', 'rot'],
+  ['rotation 360', 'rot=360', 'rot'],
+  ['flip x', 'flip=x', 'flip'],
+  ['trim zero', 'trim=0', 'trim'],
+  ['anim true', 'anim=true', 'anim'],
+  ['enlarge 2', 'enlarge=2', 'enlarge'],
+  ['empty segment', 'w=1,,h=2', null],
+  ['leading comma', ',w=1', null],
+  ['trailing comma', 'w=1,', null],
+  ['lone comma', ',', null],
+  ['missing =', 'w', 'w'],
+  ['missing = after a valid option', 'w=1,h', 'h'],
+];
+
+/** [label, path after /img, query, code, key] for whole URLs. */
+const URLS: [string, string, string, ErrorCode, string | null | undefined][] = [
+  ['path traversal as id', '../../etc/passwd', '', 'not_found', undefined],
+  ['encoded traversal as id', '..%2F..%2Fetc%2Fpasswd', '', 'not_found', undefined],
+  ['id too short', 'abc', '', 'not_found', undefined],
+  ['id too long', 'a'.repeat(65), '', 'not_found', undefined],
+  ['id with a dot', 'abcdefgh.jpg', '', 'not_found', undefined],
+  ['id with unicode', 'abcdéfgh', '', 'not_found', undefined],
+  ['three segments', `w=1/${ID}/x`, '', 'not_found', undefined],
+  ['empty options segment', `/${ID}`.replace('/', '//'), '', 'not_found', undefined],
+  ['trailing slash', `${ID}/`, '', 'not_found', undefined],
+  ['duplicate in query', ID, 'w=1&w=2', 'invalid_option', 'w'],
+  ['path and query share a key', `w=800/${ID}`, 'width=900', 'invalid_option', 'w'],
+  ['preset and query share a key', `thumb/${ID}`, 'w=10', 'invalid_option', 'w'],
+  ['unknown preset', `nosuch/${ID}`, '', 'invalid_option', 'preset'],
+  ['__proto__ as preset', `__proto__/${ID}`, '', 'invalid_option', 'preset'],
+  ['toString as preset', `toString/${ID}`, '', 'invalid_option', 'preset'],
+  ['preset mixed with options', `thumb,q=50/${ID}`, '', 'invalid_option', 'thumb'],
+  ['tracking parameter', ID, 'utm_source=x', 'invalid_option', 'utm_source'],
+  ['__proto__ in query', ID, '__proto__=1', 'invalid_option', '__proto__'],
+  ['bad number in query', ID, 'w=1e3', 'invalid_option', 'w'],
+  ['two signatures', ID, 'sig=a&sig=b', 'invalid_signature', undefined],
+];
+
+const PRESETS = { thumb: 'w=200,h=200,fit=cover' };
+
+function failure(fn: () => unknown): ImgedgeError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ImgedgeError);
+    return err as ImgedgeError;
+  }
+  throw new Error('expected an ImgedgeError, but the input was accepted');
+}
+
+describe('hostile option strings', () => {
+  it.each(OPTION_STRINGS)('%s', (_label, input, key) => {
+    const err = failure(() => parseOptions(input));
+    expect(err.code).toBe('invalid_option');
+    expect(err.status).toBe(400);
+    expect(err.extra.key).toBe(key);
+    expect(typeof err.extra.allowed).toBe('string');
+    expect(err.message.length).toBeLessThan(400);
+  });
+
+  it('are refused in the query form too', () => {
+    for (const [, input, key] of OPTION_STRINGS) {
+      if (key === null || input.includes(',') || !input.includes('=')) continue;
+      const eq = input.indexOf('=');
+      const query: [string, string][] = [[input.slice(0, eq), input.slice(eq + 1)]];
+      expect(failure(() => parseOptions(query)).extra.key).toBe(key);
+    }
+  });
+});
+
+describe('hostile URLs', () => {
+  it.each(URLS)('%s', (_label, path, query, code, key) => {
+    for (const presets of [PRESETS, compilePresets(PRESETS)]) {
+      const err = failure(() => parseImageRequest(path, new URLSearchParams(query), presets));
+      expect(err.code).toBe(code);
+      expect(err.extra.key).toBe(key);
+    }
+  });
+});
+
+describe('prototype pollution', () => {
+  const PROTOTYPE_NAMES = Object.getOwnPropertyNames(Object.prototype).sort();
+  afterAll(() => {
+    // Nothing above may have changed Object.prototype.
+    expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(PROTOTYPE_NAMES);
+  });
+
+  it('__proto__, constructor and prototype never reach an object', () => {
+    for (const name of ['__proto__', 'constructor', 'prototype', 'polluted']) {
+      failure(() => parseOptions(`${name}=1`));
+      failure(() => parseOptions(new URLSearchParams(`${name}[polluted]=1`)));
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.getPrototypeOf(parseOptions('w=1'))).toBe(Object.prototype);
+  });
+});

@@ -1,0 +1,195 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ImgedgeError } from '../../../shared/errors.js';
+import {
+  CompiledPresets,
+  canonicalize,
+  compilePresets,
+  InvalidPresetError,
+  parseImageRequest,
+  parseOptions,
+} from '../../../shared/options/index.js';
+import { dropDefaults, imageId, spelledOptions, toOptions, toPathForm, toQuery } from './arbitraries.js';
+
+const ID = 'Ab3_-xYz09';
+const PRESETS = { thumb: 'w=200,h=200,fit=cover', card: 'width=600,q=80', original: '' };
+const none = new URLSearchParams();
+
+describe('parseImageRequest', () => {
+  it('reads /img/<id>', () => {
+    for (const path of [`/${ID}`, ID]) {
+      expect(parseImageRequest(path, none, PRESETS)).toStrictEqual({
+        id: ID,
+        options: {},
+        canonical: '',
+        canonicalPath: `/img/${ID}`,
+        usesOnlyPreset: false,
+      });
+    }
+  });
+
+  it('reads /img/<options>/<id> and canonicalizes it', () => {
+    const req = parseImageRequest(`/fit=cover,height=600,width=800,f=auto/${ID}`, none, PRESETS);
+    expect(req).toStrictEqual({
+      id: ID,
+      options: { w: 800, h: 600, fit: 'cover' },
+      canonical: 'w=800,h=600,fit=cover',
+      canonicalPath: `/img/w=800,h=600,fit=cover/${ID}`,
+      usesOnlyPreset: false,
+    });
+  });
+
+  it('reads /img/<id>?w=.. into the same cache entry', () => {
+    const req = parseImageRequest(`/${ID}`, new URLSearchParams('width=800&h=600&fit=cover'), PRESETS);
+    expect(req.canonicalPath).toBe(`/img/w=800,h=600,fit=cover/${ID}`);
+    expect(req.options).toStrictEqual({ w: 800, h: 600, fit: 'cover' });
+  });
+
+  it('combines path and query options that share no key', () => {
+    const req = parseImageRequest(`/w=800/${ID}`, new URLSearchParams('q=60&f=webp'), PRESETS);
+    expect(req.canonical).toBe('w=800,f=webp,q=60');
+  });
+
+  it('expands a preset to the same canonicalPath as the explicit URL', () => {
+    for (const presets of [PRESETS, compilePresets(PRESETS)]) {
+      const req = parseImageRequest(`/thumb/${ID}`, none, presets);
+      expect(req).toStrictEqual({
+        id: ID,
+        options: { w: 200, h: 200, fit: 'cover' },
+        canonical: 'w=200,h=200,fit=cover',
+        canonicalPath: `/img/w=200,h=200,fit=cover/${ID}`,
+        preset: 'thumb',
+        usesOnlyPreset: true,
+      });
+      expect(parseImageRequest(`/h=200,w=200,fit=cover/${ID}`, none, presets).canonicalPath).toBe(
+        req.canonicalPath,
+      );
+      expect(
+        parseImageRequest(ID, new URLSearchParams('fit=cover&height=200&width=200'), presets).canonicalPath,
+      ).toBe(req.canonicalPath);
+    }
+  });
+
+  it('a preset plus query options is no longer preset-only', () => {
+    const req = parseImageRequest(`/card/${ID}`, new URLSearchParams('f=avif'), PRESETS);
+    expect(req.canonical).toBe('w=600,f=avif,q=80');
+    expect(req.preset).toBe('card');
+    expect(req.usesOnlyPreset).toBe(false);
+  });
+
+  it('a preset of defaults maps to /img/<id>', () => {
+    const req = parseImageRequest(`/original/${ID}`, none, PRESETS);
+    expect(req.canonicalPath).toBe(`/img/${ID}`);
+    expect(req.usesOnlyPreset).toBe(true);
+  });
+
+  it('a path of defaults maps to /img/<id>', () => {
+    expect(parseImageRequest(`/fit=inside,anim=1,dpr=1.0/${ID}`, none, PRESETS).canonicalPath).toBe(
+      `/img/${ID}`,
+    );
+  });
+
+  it('reads sig from the query, strips it before option parsing, and leaves the query untouched', () => {
+    const search = new URLSearchParams('w=10&sig=abc_-');
+    const req = parseImageRequest(ID, search, PRESETS);
+    expect(req.signature).toBe('abc_-');
+    expect(req.canonicalPath).toBe(`/img/w=10/${ID}`);
+    expect(search.toString()).toBe('w=10&sig=abc_-');
+    const presetOnly = parseImageRequest(`thumb/${ID}`, new URLSearchParams('sig=x'), PRESETS);
+    expect(presetOnly.usesOnlyPreset).toBe(true);
+    expect(presetOnly.signature).toBe('x');
+  });
+
+  it('names an unknown preset and lists the configured ones', () => {
+    try {
+      parseImageRequest(`/thumbnail/${ID}`, none, PRESETS);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ImgedgeError);
+      const e = err as ImgedgeError;
+      expect(e.code).toBe('invalid_option');
+      expect(e.message).toContain('unknown preset "thumbnail"');
+      expect(e.message).toContain('thumb, card, original');
+      expect(e.extra).toEqual({ key: 'preset', value: 'thumbnail', allowed: 'thumb|card|original' });
+    }
+  });
+
+  it('treats a malformed id as not_found (404)', () => {
+    try {
+      parseImageRequest('/short', none, PRESETS);
+      expect.unreachable();
+    } catch (err) {
+      expect((err as ImgedgeError).code).toBe('not_found');
+      expect((err as ImgedgeError).status).toBe(404);
+    }
+  });
+
+  it('fails loudly (not as a 400) on a misconfigured preset met at request time', () => {
+    expect(() => parseImageRequest(`/bad/${ID}`, none, { bad: 'w=0' })).toThrow(InvalidPresetError);
+  });
+});
+
+describe('compilePresets', () => {
+  it('compiles valid presets', () => {
+    const compiled = compilePresets(PRESETS);
+    expect(compiled).toBeInstanceOf(CompiledPresets);
+    expect(compiled.names).toEqual(['thumb', 'card', 'original']);
+    expect(compiled.get('card')?.canonical).toBe('w=600,q=80');
+    expect(compiled.get('toString')).toBeUndefined();
+  });
+
+  it.each([
+    [{ thumb: 'w=abc' }, 'invalid image preset "thumb": w must be an integer from 1 to 8192, got "abc"'],
+    [{ thumb: 'w=1,w=2' }, 'invalid image preset "thumb": w is given more than once'],
+    [{ thumb: 'crop=1' }, 'invalid image preset "thumb": unknown option "crop"'],
+    [{ Thumb: 'w=1' }, 'invalid image preset "Thumb": a preset name must match'],
+    [{ 'a=b': 'w=1' }, 'invalid image preset "a=b"'],
+    [{ 'a,b': 'w=1' }, 'invalid image preset "a,b"'],
+    [{ '': 'w=1' }, 'invalid image preset ""'],
+    [{ ok: 'w=1', broken: 'fit=crop' }, 'invalid image preset "broken": fit must be one of'],
+    [{ thumb: 42 as unknown as string }, 'invalid image preset "thumb": its value must be an option string'],
+  ])('throws a clear error for %j', (record, message) => {
+    try {
+      compilePresets(record);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(InvalidPresetError);
+      expect(err).not.toBeInstanceOf(ImgedgeError);
+      expect((err as Error).message).toContain(message);
+    }
+  });
+});
+
+describe('canonicalPath (properties)', () => {
+  it('is equal across path, query, split path+query, alias and preset forms', () => {
+    fc.assert(
+      fc.property(spelledOptions, imageId, fc.nat(), (list, id, cut) => {
+        const expectedCanonical = canonicalize(toOptions(list));
+        const expected = expectedCanonical === '' ? `/img/${id}` : `/img/${expectedCanonical}/${id}`;
+        const pathForm = toPathForm(list);
+        const at = list.length === 0 ? 0 : cut % (list.length + 1);
+        const forms = [
+          parseImageRequest(pathForm === '' ? id : `/${pathForm}/${id}`, none, {}),
+          parseImageRequest(`/${id}`, toQuery(list), {}),
+          parseImageRequest(
+            at === 0 ? id : `/${toPathForm(list.slice(0, at))}/${id}`,
+            toQuery(list.slice(at)),
+            {},
+          ),
+          parseImageRequest(`/p/${id}`, none, { p: pathForm }),
+          parseImageRequest(`/p/${id}`, none, compilePresets({ p: pathForm })),
+          parseImageRequest(`/p/${id}`, new URLSearchParams('sig=x'), compilePresets({ p: pathForm })),
+        ];
+        for (const req of forms) {
+          expect(req.canonicalPath).toBe(expected);
+          expect(req.options).toStrictEqual(dropDefaults(toOptions(list)));
+          expect(req.id).toBe(id);
+        }
+        // The canonical path is itself a fixed point.
+        const again = parseImageRequest(expected.slice('/img'.length), none, {});
+        expect(again.canonicalPath).toBe(expected);
+        expect(parseOptions(again.canonical)).toStrictEqual(again.options);
+      }),
+    );
+  });
+});
