@@ -1,7 +1,17 @@
-import { Hono } from 'hono';
+import { createEdgeApp } from './app.js';
+import type { EdgeBindings } from './config.js';
 
-const app = new Hono();
+/** Routes depend on API_PREFIX, so there is one app per prefix (in practice, one per isolate). */
+const apps = new Map<string, ReturnType<typeof createEdgeApp>>();
 
-app.get('/health', (c) => c.json({ status: 'ok' }));
-
-export default app;
+export default {
+  fetch(request: Request, env: EdgeBindings, ctx: ExecutionContext): Response | Promise<Response> {
+    const prefix = env.API_PREFIX || '/api/v1';
+    let app = apps.get(prefix);
+    if (!app) {
+      app = createEdgeApp(prefix);
+      apps.set(prefix, app);
+    }
+    return app.fetch(request, env, ctx);
+  },
+} satisfies ExportedHandler<EdgeBindings>;

@@ -1,0 +1,34 @@
+import { Hono } from 'hono';
+import { ImgedgeError, problemResponse } from '../shared/errors.js';
+import type { EdgeEnv } from './env.js';
+import { requestContext } from './middleware/context.js';
+import { apiRoutes } from './routes/api.js';
+import { healthRoutes } from './routes/health.js';
+import { imageRoutes } from './routes/images.js';
+
+/** The worker: request context first, then health, images and the API; errors as problem+json. */
+export function createEdgeApp(apiPrefix = '/api/v1') {
+  const app = new Hono<EdgeEnv>();
+  app.use(requestContext());
+  app.route('/', healthRoutes());
+  app.route('/', imageRoutes());
+  app.route('/', apiRoutes(apiPrefix));
+  app.notFound((c) =>
+    problemResponse(new ImgedgeError('not_found', `No route for ${c.req.method} ${c.req.path}`), c.req.path),
+  );
+  app.onError((err, c) => {
+    if (!(err instanceof ImgedgeError)) {
+      console.error(
+        JSON.stringify({
+          level: 'error',
+          id: c.get('requestId'),
+          msg: 'unhandled error',
+          error: String(err),
+          stack: (err as Error).stack,
+        }),
+      );
+    }
+    return problemResponse(err, c.req.path);
+  });
+  return app;
+}

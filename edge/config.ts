@@ -1,0 +1,211 @@
+/**
+ * The worker's configuration, from wrangler vars and secrets (the `env` binding), validated with
+ * zod once per distinct env object. A bad value makes every request a 500 whose log line names it.
+ */
+import { z } from 'zod';
+import { parseByteSize } from '../shared/config/bytes.js';
+import { type CompiledPresets, compilePresets } from '../shared/options/index.js';
+
+export interface EdgeBindings {
+  ORIGIN_URL?: string;
+  ORIGIN_AUTH_TOKEN?: string;
+  ORIGIN_TIMEOUT_MS?: string;
+  UPLOAD_TIMEOUT_MS?: string;
+  API_PREFIX?: string;
+  SIGNED_URLS?: string;
+  SIGNING_KEY?: string;
+  SIGNING_KEY_PREVIOUS?: string;
+  PRESETS?: string;
+  JWT_SECRET?: string;
+  JWKS_URL?: string;
+  JWT_ISSUER?: string;
+  JWT_AUDIENCE?: string;
+  MAX_FILE_SIZE?: string;
+  IMAGE_RATE_LIMIT?: string;
+  API_RATE_LIMIT?: string;
+  TOKEN_RATE_LIMIT?: string;
+  RATE_LIMIT_TIMEOUT_MS?: string;
+  UPSTASH_REDIS_REST_URL?: string;
+  UPSTASH_REDIS_REST_TOKEN?: string;
+  NOT_FOUND_TTL?: string;
+  HEALTH_TIMEOUT_MS?: string;
+  ENVIRONMENT?: string;
+}
+
+export interface RateSpec {
+  requests: number;
+  windowSeconds: number;
+}
+
+export interface EdgeConfig {
+  originUrl: string;
+  originAuthToken: string;
+  originTimeoutMs: number;
+  uploadTimeoutMs: number;
+  apiPrefix: string;
+  signedUrls: 'off' | 'presets-free' | 'required';
+  signingKeys: string[];
+  presets: CompiledPresets;
+  jwt: { secret: string | undefined; jwksUrl: string | undefined; issuer: string; audience: string };
+  maxFileSize: number;
+  limits: { image: RateSpec; api: RateSpec; token: RateSpec; timeoutMs: number };
+  upstash: { url: string; token: string } | undefined;
+  notFoundTtl: number;
+  healthTimeoutMs: number;
+  environment: string;
+}
+
+const DEFAULT_PRESETS = {
+  thumb: 'w=200,h=200,fit=cover,g=attention',
+  card: 'w=600,h=400,fit=cover',
+  hero: 'w=1600',
+};
+
+const rate = z
+  .string()
+  .trim()
+  .transform((v, ctx) => {
+    const m = /^(\d+)\s*\/\s*(\d+)\s*(s|m|h)?$/.exec(v);
+    const requests = Number(m?.[1]);
+    const n = Number(m?.[2]);
+    if (!m || requests < 1 || n < 1) {
+      ctx.addIssue({ code: 'custom', message: 'must look like 600/60s (requests per window; s, m or h)' });
+      return z.NEVER;
+    }
+    const unit = m[3] === 'h' ? 3600 : m[3] === 'm' ? 60 : 1;
+    return { requests, windowSeconds: n * unit };
+  });
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const httpUrl = z
+  .string()
+  .trim()
+  .refine((v) => /^https?:\/\/[^/]+/.test(v) && URL.canParse(v), { message: 'must be an http(s) URL' })
+  .transform((v) => v.replace(/\/+$/, ''));
+
+const schema = z
+  .object({
+    ORIGIN_URL: httpUrl,
+    ORIGIN_AUTH_TOKEN: z.string().min(32, 'must be at least 32 characters long'),
+    ORIGIN_TIMEOUT_MS: int(1, 120_000).default(15_000),
+    UPLOAD_TIMEOUT_MS: int(1, 600_000).default(120_000),
+    API_PREFIX: z
+      .string()
+      .regex(/^(\/[A-Za-z0-9._~-]+)+$/, 'must be a path such as /api/v1')
+      .default('/api/v1'),
+    SIGNED_URLS: z.enum(['off', 'presets-free', 'required']).default('presets-free'),
+    SIGNING_KEY: z.string().min(32, 'must be at least 32 characters long').optional(),
+    SIGNING_KEY_PREVIOUS: z.string().min(32, 'must be at least 32 characters long').optional(),
+    PRESETS: z.string().optional(),
+    JWT_SECRET: z.string().min(32, 'must be at least 32 characters long').optional(),
+    JWKS_URL: httpUrl.optional(),
+    JWT_ISSUER: z.string().min(1).default('imgedge'),
+    JWT_AUDIENCE: z.string().min(1).default('imgedge-api'),
+    MAX_FILE_SIZE: z
+      .string()
+      .transform((v, ctx) => {
+        const n = parseByteSize(v);
+        if (n === undefined) ctx.addIssue({ code: 'custom', message: 'must be a byte size such as 25MiB' });
+        return n ?? 0;
+      })
+      .default(25 * 1024 * 1024),
+    IMAGE_RATE_LIMIT: rate.default({ requests: 600, windowSeconds: 60 }),
+    API_RATE_LIMIT: rate.default({ requests: 120, windowSeconds: 60 }),
+    TOKEN_RATE_LIMIT: rate.default({ requests: 20, windowSeconds: 60 }),
+    RATE_LIMIT_TIMEOUT_MS: int(1, 10_000).default(200),
+    UPSTASH_REDIS_REST_URL: httpUrl.optional(),
+    UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
+    NOT_FOUND_TTL: int(0, 86_400).default(60),
+    HEALTH_TIMEOUT_MS: int(1, 30_000).default(2_000),
+    ENVIRONMENT: z.string().default('development'),
+  })
+  .superRefine((e, ctx) => {
+    if (e.SIGNED_URLS !== 'off' && !e.SIGNING_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SIGNING_KEY'],
+        message: `is required when SIGNED_URLS=${e.SIGNED_URLS}`,
+      });
+    }
+    if (!e.JWT_SECRET && !e.JWKS_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_SECRET'],
+        message: 'or JWKS_URL is required to verify API tokens',
+      });
+    }
+    if (Boolean(e.UPSTASH_REDIS_REST_URL) !== Boolean(e.UPSTASH_REDIS_REST_TOKEN)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['UPSTASH_REDIS_REST_TOKEN'],
+        message: 'and UPSTASH_REDIS_REST_URL must be set together',
+      });
+    }
+  });
+
+export class EdgeConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid worker configuration: ${problems.join('; ')}`);
+    this.name = 'EdgeConfigError';
+  }
+}
+
+const cache = new WeakMap<object, EdgeConfig>();
+
+/** Validated config for this env object (memoized: env is stable for an isolate's lifetime). */
+export function edgeConfig(env: EdgeBindings): EdgeConfig {
+  const hit = cache.get(env);
+  if (hit) return hit;
+  const config = parseEdgeConfig(env);
+  cache.set(env, config);
+  return config;
+}
+
+export function parseEdgeConfig(env: EdgeBindings): EdgeConfig {
+  const input = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => typeof v === 'string' && v !== ''),
+  ) as Record<string, string>;
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    throw new EdgeConfigError(parsed.error.issues.map((i) => `${String(i.path[0] ?? 'env')} ${i.message}`));
+  }
+  const e = parsed.data;
+  let presets: CompiledPresets;
+  try {
+    presets = compilePresets(e.PRESETS ? (JSON.parse(e.PRESETS) as Record<string, string>) : DEFAULT_PRESETS);
+  } catch (err) {
+    throw new EdgeConfigError([`PRESETS ${err instanceof Error ? err.message : 'must be a JSON object'}`]);
+  }
+  return {
+    originUrl: e.ORIGIN_URL,
+    originAuthToken: e.ORIGIN_AUTH_TOKEN,
+    originTimeoutMs: e.ORIGIN_TIMEOUT_MS,
+    uploadTimeoutMs: e.UPLOAD_TIMEOUT_MS,
+    apiPrefix: e.API_PREFIX,
+    signedUrls: e.SIGNED_URLS,
+    signingKeys: [e.SIGNING_KEY, e.SIGNING_KEY_PREVIOUS].filter((k): k is string => k !== undefined),
+    presets,
+    jwt: { secret: e.JWT_SECRET, jwksUrl: e.JWKS_URL, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
+    maxFileSize: e.MAX_FILE_SIZE,
+    limits: {
+      image: e.IMAGE_RATE_LIMIT,
+      api: e.API_RATE_LIMIT,
+      token: e.TOKEN_RATE_LIMIT,
+      timeoutMs: e.RATE_LIMIT_TIMEOUT_MS,
+    },
+    upstash:
+      e.UPSTASH_REDIS_REST_URL && e.UPSTASH_REDIS_REST_TOKEN
+        ? { url: e.UPSTASH_REDIS_REST_URL, token: e.UPSTASH_REDIS_REST_TOKEN }
+        : undefined,
+    notFoundTtl: e.NOT_FOUND_TTL,
+    healthTimeoutMs: e.HEALTH_TIMEOUT_MS,
+    environment: e.ENVIRONMENT,
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * /api/v1/* — the token endpoint is proxied (rate-limited per IP, failing closed); every other
+ * route needs a valid JWT, is rate-limited per subject (reads fail open, writes closed), and is
+ * streamed to the origin without buffering. Uploads over MAX_FILE_SIZE stop at the edge.
+ */
+import { type Context, Hono } from 'hono';
+import { ImgedgeError } from '../../shared/errors.js';
+import type { EdgeEnv } from '../env.js';
+import { jwtAuth } from '../middleware/jwt-auth.js';
+import { rateLimit } from '../middleware/rate-limit.js';
+import { fetchOrigin, passThrough } from '../origin/fetch-origin.js';
+import { limitersFor } from '../ratelimit/limiters.js';
+
+const FORWARD_REQUEST_HEADERS = [
+  'authorization',
+  'content-type',
+  'content-length',
+  'accept',
+  'if-none-match',
+];
+const isRead = (method: string) => method === 'GET' || method === 'HEAD';
+
+export function apiRoutes(prefix: string) {
+  const app = new Hono<EdgeEnv>();
+
+  app.post(
+    `${prefix}/oauth/token`,
+    rateLimit({
+      key: (c) => c.req.header('cf-connecting-ip'),
+      policy: (c) => {
+        const config = (c as Context<EdgeEnv>).get('config');
+        return {
+          name: 'token',
+          limiter: limitersFor(config).token,
+          failOpen: false,
+          timeoutMs: config.limits.timeoutMs,
+        };
+      },
+    }),
+    (c) => proxy(c, false),
+  );
+
+  app.use(`${prefix}/*`, jwtAuth({ scope: (method) => (isRead(method) ? 'images:read' : 'images:write') }));
+  app.use(
+    `${prefix}/*`,
+    rateLimit({
+      key: (c) => (c as Context<EdgeEnv>).get('claims').sub,
+      policy: (c) => {
+        const config = (c as Context<EdgeEnv>).get('config');
+        return {
+          name: 'api',
+          limiter: limitersFor(config).api,
+          failOpen: isRead(c.req.method),
+          timeoutMs: config.limits.timeoutMs,
+        };
+      },
+    }),
+  );
+  app.post(`${prefix}/images`, (c) => proxy(c, true));
+  app.all(`${prefix}/*`, (c) => proxy(c, false));
+  return app;
+}
+
+async function proxy(c: Context<EdgeEnv>, upload: boolean): Promise<Response> {
+  const config = c.get('config');
+  let body = c.req.raw.body;
+  if (upload) {
+    const declared = Number(c.req.header('content-length') ?? Number.NaN);
+    if (Number.isFinite(declared) && declared > config.maxFileSize) {
+      throw tooLarge(config.maxFileSize);
+    }
+    // No (trustworthy) length: count while streaming and cut the upload off past the cap.
+    if (body && !Number.isFinite(declared)) body = body.pipeThrough(byteCap(config.maxFileSize));
+  }
+  const headers = new Headers();
+  for (const name of FORWARD_REQUEST_HEADERS) {
+    const value = c.req.header(name);
+    if (value !== undefined) headers.set(name, value);
+  }
+  const url = new URL(c.req.url);
+  const init: RequestInit = { method: c.req.method, headers };
+  if (body && !isRead(c.req.method)) init.body = body;
+  const res = await fetchOrigin(`${config.originUrl}${url.pathname}${url.search}`, init, {
+    timeoutMs: upload ? config.uploadTimeoutMs : config.originTimeoutMs,
+    requestId: c.get('requestId'),
+  });
+  return passThrough(res, { 'cache-control': res.headers.get('cache-control') ?? 'no-store' });
+}
+
+function tooLarge(limit: number): ImgedgeError {
+  return new ImgedgeError('payload_too_large', `The upload exceeds the limit of ${limit} bytes`, {
+    extra: { limit },
+  });
+}
+
+function byteCap(limit: number): TransformStream<Uint8Array, Uint8Array> {
+  let seen = 0;
+  return new TransformStream({
+    transform(chunk, controller) {
+      seen += chunk.byteLength;
+      if (seen > limit) controller.error(tooLarge(limit));
+      else controller.enqueue(chunk);
+    },
+  });
+}

@@ -1,0 +1,143 @@
+/**
+ * GET/HEAD /img/… — parse and canonicalize (shared/), enforce the signing policy, negotiate
+ * f=auto, then Cache API → (miss) rate limit → origin → cache. Only 200s and brief 404s are
+ * cached; errors never are.
+ */
+import { type Context, Hono } from 'hono';
+import { ImgedgeError } from '../../shared/errors.js';
+import { type ImageRequest, negotiateFormat, parseImageRequest } from '../../shared/options/index.js';
+import { verifyPath } from '../../shared/signature.js';
+import { defaultCache, etagMatches, notFoundCacheKey, variantCacheKey } from '../cache/variant-cache.js';
+import type { EdgeConfig } from '../config.js';
+import type { EdgeEnv } from '../env.js';
+import { enforceLimit } from '../middleware/rate-limit.js';
+import { fetchOrigin } from '../origin/fetch-origin.js';
+import { limitersFor } from '../ratelimit/limiters.js';
+
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+/** The per-request facts the image handler works out before touching any cache. */
+interface Resolved {
+  request: ImageRequest;
+  format: string;
+  negotiated: boolean;
+}
+
+export function imageRoutes() {
+  const app = new Hono<EdgeEnv>();
+
+  app.get('/img/*', async (c) => {
+    const config = c.get('config');
+    const resolved = await resolve(c, config);
+    const { request, format, negotiated } = resolved;
+    const cache = defaultCache();
+    const key = variantCacheKey(c.req.url, request.canonicalPath, format);
+
+    const hit = (await cache.match(key)) ?? (await cache.match(notFoundCacheKey(c.req.url, request.id)));
+    if (hit) {
+      c.set('cacheStatus', 'HIT');
+      return finish(c, hit, 'HIT', negotiated);
+    }
+
+    c.set('cacheStatus', 'MISS');
+    // Only misses spend the client's budget: hits cost the origin nothing. Only CF-Connecting-IP
+    // identifies the client (X-Forwarded-For is client-controlled).
+    const ip = c.req.header('cf-connecting-ip');
+    const limitHeaders = ip
+      ? await enforceLimit(
+          {
+            name: 'image',
+            limiter: limitersFor(config).image,
+            failOpen: true,
+            timeoutMs: config.limits.timeoutMs,
+          },
+          ip,
+        )
+      : {};
+    const out = finish(c, await fromOrigin(c, config, resolved, key), 'MISS', negotiated);
+    for (const [name, value] of Object.entries(limitHeaders)) out.headers.set(name, value);
+    return out;
+  });
+
+  return app;
+}
+
+async function resolve(c: Context<EdgeEnv>, config: EdgeConfig): Promise<Resolved> {
+  const url = new URL(c.req.url);
+  const request = parseImageRequest(url.pathname.slice('/img'.length), url.searchParams, config.presets);
+  await enforceSigningPolicy(config, request);
+  const explicit = request.options.f !== undefined && request.options.f !== 'auto';
+  const format = explicit ? (request.options.f as string) : negotiateFormat(c.req.header('accept'));
+  return { request, format, negotiated: !explicit };
+}
+
+async function enforceSigningPolicy(config: EdgeConfig, request: ImageRequest): Promise<void> {
+  if (config.signedUrls === 'off') return;
+  const exempt = config.signedUrls === 'presets-free' && (request.usesOnlyPreset || request.canonical === '');
+  if (exempt && request.signature === undefined) return;
+  if (request.signature === undefined) {
+    throw new ImgedgeError('invalid_signature', 'This URL must be signed (?sig=…)');
+  }
+  if (!(await verifyPath(request.canonicalPath, request.signature, config.signingKeys))) {
+    throw new ImgedgeError('invalid_signature', 'The URL signature does not match');
+  }
+}
+
+async function fromOrigin(
+  c: Context<EdgeEnv>,
+  config: EdgeConfig,
+  r: Resolved,
+  key: Request,
+): Promise<Response> {
+  const path = r.request.canonical === '' ? r.request.id : `${r.request.canonical}/${r.request.id}`;
+  const res = await fetchOrigin(
+    `${config.originUrl}/internal/v1/variants/${path}?format=${r.format}`,
+    { headers: { authorization: `Bearer ${config.originAuthToken}` } },
+    { timeoutMs: config.originTimeoutMs, requestId: c.get('requestId') },
+  );
+  if (res.status === 200) {
+    const headers = new Headers();
+    for (const h of ['content-type', 'content-length', 'etag']) {
+      const v = res.headers.get(h);
+      if (v !== null) headers.set(h, v);
+    }
+    headers.set('cache-control', IMMUTABLE);
+    const stored = new Response(res.body, { status: 200, headers });
+    c.executionCtx.waitUntil(defaultCache().put(key, stored.clone()));
+    return stored;
+  }
+  if (res.status === 404 && config.notFoundTtl > 0) {
+    const body = await res.text();
+    const headers = new Headers({
+      'content-type': res.headers.get('content-type') ?? 'application/problem+json',
+      'cache-control': `public, max-age=${config.notFoundTtl}`,
+    });
+    const stored = new Response(body, { status: 404, headers });
+    c.executionCtx.waitUntil(defaultCache().put(notFoundCacheKey(c.req.url, r.request.id), stored.clone()));
+    return stored;
+  }
+  // Everything else (400, 503 with Retry-After, 5xx) goes to the client as is and is never cached.
+  const headers = new Headers({ 'cache-control': 'no-store' });
+  for (const h of ['content-type', 'retry-after']) {
+    const v = res.headers.get(h);
+    if (v !== null) headers.set(h, v);
+  }
+  return new Response(res.body, { status: res.status, headers });
+}
+
+function finish(
+  c: Context<EdgeEnv>,
+  res: Response,
+  cacheStatus: 'HIT' | 'MISS',
+  negotiated: boolean,
+): Response {
+  const headers = new Headers(res.headers);
+  headers.set('x-cache', cacheStatus);
+  if (negotiated && res.status === 200) headers.set('vary', 'Accept');
+  if (res.status === 200 && etagMatches(c.req.header('if-none-match'), res.headers.get('etag'))) {
+    headers.delete('content-length');
+    headers.delete('content-type');
+    return new Response(null, { status: 304, headers });
+  }
+  return new Response(c.req.method === 'HEAD' ? null : res.body, { status: res.status, headers });
+}
