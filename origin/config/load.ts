@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { type Env, envSchema } from './schema.js';
+import type { z } from 'zod';
+import { databaseEnvSchema, type Env, envSchema } from './schema.js';
 
 export interface Config {
   env: Env['NODE_ENV'];
@@ -30,14 +31,16 @@ export class ConfigError extends Error {
   }
 }
 
-/** Validate the environment. Empty values count as unset (as in most .env files). */
-export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+type Source = Record<string, string | undefined>;
+
+/** Validate `source` against a schema; empty values count as unset (as in most .env files). */
+function validate<S extends z.ZodObject>(schema: S, source: Source): z.infer<S> {
   const input: Record<string, string> = {};
-  for (const key of Object.keys(envSchema.shape)) {
+  for (const key of Object.keys(schema.shape)) {
     const value = source[key];
     if (value !== undefined && value !== '') input[key] = value;
   }
-  const parsed = envSchema.safeParse(input);
+  const parsed = schema.safeParse(input);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => ({
@@ -46,7 +49,30 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       })),
     );
   }
-  const e = parsed.data;
+  return parsed.data;
+}
+
+/** Only the database settings (for the client CLI, which needs no secrets). */
+export function loadDatabaseConfig(source: Source = process.env): Config['database'] {
+  return databaseConfig(validate(databaseEnvSchema, source));
+}
+
+function databaseConfig(
+  e: Parameters<typeof databaseUrlFromParts>[0] & {
+    DATABASE_URL?: string;
+    DB_POOL_MAX: number;
+    PGLITE_DIR: string;
+  },
+): Config['database'] {
+  return {
+    url: e.DATABASE_URL ?? databaseUrlFromParts(e),
+    poolMax: e.DB_POOL_MAX,
+    pgliteDir: resolve(e.PGLITE_DIR),
+  };
+}
+
+export function loadConfig(source: Source = process.env): Config {
+  const e = validate(envSchema, source);
   return {
     env: e.NODE_ENV,
     debug: e.DEBUG,
@@ -55,11 +81,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     port: e.API_PORT,
     apiPrefix: e.API_PREFIX,
     publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
-    database: {
-      url: e.DATABASE_URL ?? databaseUrlFromParts(e),
-      poolMax: e.DB_POOL_MAX,
-      pgliteDir: resolve(e.PGLITE_DIR),
-    },
+    database: databaseConfig(e),
     redisUrl: e.REDIS_URL ?? redisUrlFromParts(e),
     secretKey: e.SECRET_KEY,
     jwt: {
@@ -83,7 +105,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   };
 }
 
-function databaseUrlFromParts(e: Env): string | undefined {
+function databaseUrlFromParts(
+  e: Pick<Env, 'DB_HOST' | 'DB_PORT' | 'DB_USER' | 'DB_PASSWORD' | 'DB_NAME'>,
+): string | undefined {
   if (!e.DB_HOST) return undefined;
   const url = new URL('postgres://localhost');
   url.hostname = e.DB_HOST;

@@ -49,8 +49,34 @@ const url = (protocols: readonly string[]) =>
 
 const secret = (min: number) => z.string().min(min, `must be at least ${min} characters long`);
 
+/** The database variables alone (the client CLI needs only these). */
+export const databaseFields = {
+  DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+  DB_HOST: z.string().trim().min(1).optional(),
+  DB_PORT: int(1, 65535).default(5432),
+  DB_USER: z.string().optional(),
+  DB_PASSWORD: z.string().optional(),
+  DB_NAME: z.string().optional(),
+  DB_POOL_MAX: int(1, 100).default(10),
+  PGLITE_DIR: z.string().trim().min(1).default('./data/pglite'),
+};
+
+type DatabaseEnv = z.infer<z.ZodObject<typeof databaseFields>>;
+
+function checkDatabase(env: DatabaseEnv, ctx: z.RefinementCtx): void {
+  if (env.DATABASE_URL && env.DB_HOST) {
+    ctx.addIssue({ code: 'custom', path: ['DB_HOST'], message: 'set DATABASE_URL or DB_HOST, not both' });
+  }
+  if (env.DB_HOST && !env.DB_USER) {
+    ctx.addIssue({ code: 'custom', path: ['DB_USER'], message: 'is required when DB_HOST is set' });
+  }
+}
+
+export const databaseEnvSchema = z.object(databaseFields).superRefine(checkDatabase);
+
 export const envSchema = z
   .object({
+    ...databaseFields,
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     DEBUG: bool.default(false),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -63,15 +89,6 @@ export const envSchema = z
       .regex(/^(\/[A-Za-z0-9._~-]+)+$/, 'must be a path such as /api/v1 (no trailing slash)')
       .default('/api/v1'),
     PUBLIC_BASE_URL: url(['http:', 'https:']).optional(),
-
-    DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
-    DB_HOST: z.string().trim().min(1).optional(),
-    DB_PORT: int(1, 65535).default(5432),
-    DB_USER: z.string().optional(),
-    DB_PASSWORD: z.string().optional(),
-    DB_NAME: z.string().optional(),
-    DB_POOL_MAX: int(1, 100).default(10),
-    PGLITE_DIR: z.string().trim().min(1).default('./data/pglite'),
 
     REDIS_URL: url(['redis:', 'rediss:']).optional(),
     REDIS_HOST: z.string().trim().min(1).optional(),
@@ -96,12 +113,7 @@ export const envSchema = z
     SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
   })
   .superRefine((env, ctx) => {
-    if (env.DATABASE_URL && env.DB_HOST) {
-      ctx.addIssue({ code: 'custom', path: ['DB_HOST'], message: 'set DATABASE_URL or DB_HOST, not both' });
-    }
-    if (env.DB_HOST && !env.DB_USER) {
-      ctx.addIssue({ code: 'custom', path: ['DB_USER'], message: 'is required when DB_HOST is set' });
-    }
+    checkDatabase(env, ctx);
     if (env.JWT_PRIVATE_JWK !== undefined) {
       try {
         const jwk = JSON.parse(env.JWT_PRIVATE_JWK) as Record<string, unknown>;

@@ -1,5 +1,6 @@
 /**
- * The origin's variant cache on disk: OUTPUT_DIR/<sha[0:2]>/<source sha>/<variant hash>.<ext>,
+ * The origin's variant cache on disk: OUTPUT_DIR/<sha[0:2]>/<source sha>/<variant hash>.<ext>
+ * (ext = the format actually produced, which for f=auto may differ from the requested class),
  * bounded by bytes with least-recently-used eviction. The in-memory index (a Map kept in recency
  * order) is rebuilt from the folder at start, ordered by mtime; hits refresh mtime.
  */
@@ -20,7 +21,8 @@ export interface VariantCacheOptions {
 export const PIPELINE_VERSION = '1';
 
 export class VariantCache {
-  private readonly index = new Map<string, number>(); // path → size, oldest first
+  /** Variant path without extension → size and produced format; Map order = recency, oldest first. */
+  private readonly index = new Map<string, { size: number; format: string }>();
   private total = 0;
 
   constructor(private readonly options: VariantCacheOptions) {}
@@ -43,49 +45,62 @@ export class VariantCache {
         for (const name of await readdir(sourceDir).catch(() => [])) {
           const path = join(sourceDir, name);
           const s = await stat(path);
-          if (s.size === 0) await rm(path, { force: true });
+          if (s.size === 0 || !/^[0-9a-f]{32}\.[a-z]+$/.test(name)) await rm(path, { force: true });
           else found.push({ path, size: s.size, mtime: s.mtimeMs });
         }
       }
     }
     found.sort((a, b) => a.mtime - b.mtime);
-    for (const f of found) this.remember(f.path, f.size);
+    for (const f of found) {
+      const dot = f.path.lastIndexOf('.');
+      this.remember(f.path.slice(0, dot), f.size, f.path.slice(dot + 1));
+    }
     await this.evict();
   }
 
-  /** Stable file name for one variant of one source. */
-  pathFor(sourceSha: string, canonical: string, format: string): string {
-    const hash = createHash('sha256').update(`${PIPELINE_VERSION}\n${canonical}\n${format}`).digest('hex');
-    return join(this.options.dir, sourceSha.slice(0, 2), sourceSha, `${hash.slice(0, 32)}.${format}`);
+  /** Stable file name (without extension) for one variant of one source. */
+  private keyFor(sourceSha: string, canonical: string, requested: string): string {
+    const hash = createHash('sha256').update(`${PIPELINE_VERSION}\n${canonical}\n${requested}`).digest('hex');
+    return join(this.options.dir, sourceSha.slice(0, 2), sourceSha, hash.slice(0, 32));
   }
 
-  async get(sourceSha: string, canonical: string, format: string): Promise<Buffer | undefined> {
-    const path = this.pathFor(sourceSha, canonical, format);
-    if (!this.index.has(path)) {
-      this.options.onEvent?.('miss');
-      return undefined;
+  /** `requested` is the format the variant was asked for (for f=auto, the capability class). */
+  async get(
+    sourceSha: string,
+    canonical: string,
+    requested: string,
+  ): Promise<{ data: Buffer; format: string } | undefined> {
+    const key = this.keyFor(sourceSha, canonical, requested);
+    const entry = this.index.get(key);
+    if (entry) {
+      try {
+        const data = await readFile(`${key}.${entry.format}`);
+        this.touch(key);
+        this.options.onEvent?.('hit');
+        return { data, format: entry.format };
+      } catch {
+        this.forget(key);
+      }
     }
-    try {
-      const data = await readFile(path);
-      this.touch(path);
-      this.options.onEvent?.('hit');
-      return data;
-    } catch {
-      this.forget(path);
-      this.options.onEvent?.('miss');
-      return undefined;
-    }
+    this.options.onEvent?.('miss');
+    return undefined;
   }
 
-  async put(sourceSha: string, canonical: string, format: string, data: Uint8Array): Promise<void> {
+  async put(
+    sourceSha: string,
+    canonical: string,
+    requested: string,
+    data: Uint8Array,
+    format: string,
+  ): Promise<void> {
     if (data.byteLength > this.options.maxBytes) return;
-    const path = this.pathFor(sourceSha, canonical, format);
+    const key = this.keyFor(sourceSha, canonical, requested);
     const tmp = join(this.options.dir, '.tmp', randomUUID());
     await mkdir(join(this.options.dir, sourceSha.slice(0, 2), sourceSha), { recursive: true });
     await writeFile(tmp, data);
-    await rename(tmp, path);
-    this.forget(path);
-    this.remember(path, data.byteLength);
+    await rename(tmp, `${key}.${format}`);
+    this.forget(key);
+    this.remember(key, data.byteLength, format);
     await this.evict();
   }
 
@@ -96,35 +111,36 @@ export class VariantCache {
     await rm(dir, { recursive: true, force: true });
   }
 
-  private touch(path: string): void {
-    const size = this.index.get(path);
-    if (size === undefined) return;
-    this.index.delete(path);
-    this.index.set(path, size);
+  private touch(key: string): void {
+    const entry = this.index.get(key);
+    if (!entry) return;
+    this.index.delete(key);
+    this.index.set(key, entry);
     const now = new Date();
-    utimes(path, now, now).catch(() => {});
+    utimes(`${key}.${entry.format}`, now, now).catch(() => {});
   }
 
-  private remember(path: string, size: number): void {
-    this.index.set(path, size);
+  private remember(key: string, size: number, format: string): void {
+    this.index.set(key, { size, format });
     this.total += size;
     this.options.onSize?.(this.total);
   }
 
-  private forget(path: string): void {
-    const size = this.index.get(path);
-    if (size === undefined) return;
-    this.index.delete(path);
-    this.total -= size;
+  private forget(key: string): { size: number; format: string } | undefined {
+    const entry = this.index.get(key);
+    if (!entry) return undefined;
+    this.index.delete(key);
+    this.total -= entry.size;
     this.options.onSize?.(this.total);
+    return entry;
   }
 
   private async evict(): Promise<void> {
     while (this.total > this.options.maxBytes) {
       const oldest = this.index.keys().next();
       if (oldest.done) break;
-      this.forget(oldest.value);
-      await rm(oldest.value, { force: true });
+      const entry = this.forget(oldest.value);
+      await rm(`${oldest.value}.${entry?.format}`, { force: true });
       this.options.onEvent?.('eviction');
     }
   }
