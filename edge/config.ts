@@ -2,7 +2,8 @@
  * The worker's configuration, from wrangler vars and secrets (the `env` binding), validated with
  * zod once per distinct env object. A bad value makes every request a 500 whose log line names it.
  */
-import { z } from 'zod';
+// zod/mini: the same validation without the classic API's locales, keeping the worker bundle small.
+import * as z from 'zod/mini';
 import { parseByteSize } from '../shared/config/bytes.js';
 import { type CompiledPresets, compilePresets } from '../shared/options/index.js';
 
@@ -61,94 +62,103 @@ const DEFAULT_PRESETS = {
   hero: 'w=1600',
 };
 
-const rate = z
-  .string()
-  .trim()
-  .transform((v, ctx) => {
-    const m = /^(\d+)\s*\/\s*(\d+)\s*(s|m|h)?$/.exec(v);
-    const requests = Number(m?.[1]);
-    const n = Number(m?.[2]);
-    if (!m || requests < 1 || n < 1) {
-      ctx.addIssue({ code: 'custom', message: 'must look like 600/60s (requests per window; s, m or h)' });
-      return z.NEVER;
-    }
-    const unit = m[3] === 'h' ? 3600 : m[3] === 'm' ? 60 : 1;
-    return { requests, windowSeconds: n * unit };
-  });
+const rate = (fallback: RateSpec) =>
+  z._default(
+    z.pipe(
+      z.string(),
+      z.transform((v: string, ctx) => {
+        const m = /^\s*(\d+)\s*\/\s*(\d+)\s*(s|m|h)?\s*$/.exec(v);
+        const requests = Number(m?.[1]);
+        const n = Number(m?.[2]);
+        if (!m || requests < 1 || n < 1) {
+          ctx.issues.push({
+            code: 'custom',
+            message: 'must look like 600/60s (requests per window; s, m or h)',
+            input: v,
+          });
+          return fallback;
+        }
+        const unit = m[3] === 'h' ? 3600 : m[3] === 'm' ? 60 : 1;
+        return { requests, windowSeconds: n * unit };
+      }),
+    ),
+    fallback,
+  );
 
-const int = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+const int = (min: number, max: number, fallback: number) =>
+  z._default(
+    z.pipe(
+      z.string().check(z.regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)),
+      z.transform((v: string, ctx) => {
+        const n = Number(v);
+        if (n < min || n > max)
+          ctx.issues.push({ code: 'custom', message: `must be from ${min} to ${max}`, input: v });
+        return n;
+      }),
+    ),
+    fallback,
+  );
 
-const httpUrl = z
-  .string()
-  .trim()
-  .refine((v) => /^https?:\/\/[^/]+/.test(v) && URL.canParse(v), { message: 'must be an http(s) URL' })
-  .transform((v) => v.replace(/\/+$/, ''));
+const httpUrl = z.pipe(
+  z.string().check(z.refine((v) => /^https?:\/\/[^/]+/.test(v) && URL.canParse(v), 'must be an http(s) URL')),
+  z.transform((v: string) => v.replace(/\/+$/, '')),
+);
+
+const secret = z.string().check(z.minLength(32, 'must be at least 32 characters long'));
+const text = (fallback: string) => z._default(z.string().check(z.minLength(1)), fallback);
 
 const schema = z
   .object({
     ORIGIN_URL: httpUrl,
-    ORIGIN_AUTH_TOKEN: z.string().min(32, 'must be at least 32 characters long'),
-    ORIGIN_TIMEOUT_MS: int(1, 120_000).default(15_000),
-    UPLOAD_TIMEOUT_MS: int(1, 600_000).default(120_000),
-    API_PREFIX: z
-      .string()
-      .regex(/^(\/[A-Za-z0-9._~-]+)+$/, 'must be a path such as /api/v1')
-      .default('/api/v1'),
-    SIGNED_URLS: z.enum(['off', 'presets-free', 'required']).default('presets-free'),
-    SIGNING_KEY: z.string().min(32, 'must be at least 32 characters long').optional(),
-    SIGNING_KEY_PREVIOUS: z.string().min(32, 'must be at least 32 characters long').optional(),
-    PRESETS: z.string().optional(),
-    JWT_SECRET: z.string().min(32, 'must be at least 32 characters long').optional(),
-    JWKS_URL: httpUrl.optional(),
-    JWT_ISSUER: z.string().min(1).default('imgedge'),
-    JWT_AUDIENCE: z.string().min(1).default('imgedge-api'),
-    MAX_FILE_SIZE: z
-      .string()
-      .transform((v, ctx) => {
-        const n = parseByteSize(v);
-        if (n === undefined) ctx.addIssue({ code: 'custom', message: 'must be a byte size such as 25MiB' });
-        return n ?? 0;
-      })
-      .default(25 * 1024 * 1024),
-    IMAGE_RATE_LIMIT: rate.default({ requests: 600, windowSeconds: 60 }),
-    API_RATE_LIMIT: rate.default({ requests: 120, windowSeconds: 60 }),
-    TOKEN_RATE_LIMIT: rate.default({ requests: 20, windowSeconds: 60 }),
-    RATE_LIMIT_TIMEOUT_MS: int(1, 10_000).default(200),
-    UPSTASH_REDIS_REST_URL: httpUrl.optional(),
-    UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
-    NOT_FOUND_TTL: int(0, 86_400).default(60),
-    HEALTH_TIMEOUT_MS: int(1, 30_000).default(2_000),
-    ENVIRONMENT: z.string().default('development'),
+    ORIGIN_AUTH_TOKEN: secret,
+    ORIGIN_TIMEOUT_MS: int(1, 120_000, 15_000),
+    UPLOAD_TIMEOUT_MS: int(1, 600_000, 120_000),
+    API_PREFIX: z._default(
+      z.string().check(z.regex(/^(\/[A-Za-z0-9._~-]+)+$/, 'must be a path such as /api/v1')),
+      '/api/v1',
+    ),
+    SIGNED_URLS: z._default(z.enum(['off', 'presets-free', 'required']), 'presets-free'),
+    SIGNING_KEY: z.optional(secret),
+    SIGNING_KEY_PREVIOUS: z.optional(secret),
+    PRESETS: z.optional(z.string()),
+    JWT_SECRET: z.optional(secret),
+    JWKS_URL: z.optional(httpUrl),
+    JWT_ISSUER: text('imgedge'),
+    JWT_AUDIENCE: text('imgedge-api'),
+    MAX_FILE_SIZE: z._default(
+      z.pipe(
+        z.string(),
+        z.transform((v: string, ctx) => {
+          const n = parseByteSize(v);
+          if (n === undefined)
+            ctx.issues.push({ code: 'custom', message: 'must be a byte size such as 25MiB', input: v });
+          return n ?? 0;
+        }),
+      ),
+      25 * 1024 * 1024,
+    ),
+    IMAGE_RATE_LIMIT: rate({ requests: 600, windowSeconds: 60 }),
+    API_RATE_LIMIT: rate({ requests: 120, windowSeconds: 60 }),
+    TOKEN_RATE_LIMIT: rate({ requests: 20, windowSeconds: 60 }),
+    RATE_LIMIT_TIMEOUT_MS: int(1, 10_000, 200),
+    UPSTASH_REDIS_REST_URL: z.optional(httpUrl),
+    UPSTASH_REDIS_REST_TOKEN: z.optional(z.string().check(z.minLength(1))),
+    NOT_FOUND_TTL: int(0, 86_400, 60),
+    HEALTH_TIMEOUT_MS: int(1, 30_000, 2_000),
+    ENVIRONMENT: text('development'),
   })
-  .superRefine((e, ctx) => {
-    if (e.SIGNED_URLS !== 'off' && !e.SIGNING_KEY) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['SIGNING_KEY'],
-        message: `is required when SIGNED_URLS=${e.SIGNED_URLS}`,
-      });
-    }
-    if (!e.JWT_SECRET && !e.JWKS_URL) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['JWT_SECRET'],
-        message: 'or JWKS_URL is required to verify API tokens',
-      });
-    }
-    if (Boolean(e.UPSTASH_REDIS_REST_URL) !== Boolean(e.UPSTASH_REDIS_REST_TOKEN)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['UPSTASH_REDIS_REST_TOKEN'],
-        message: 'and UPSTASH_REDIS_REST_URL must be set together',
-      });
-    }
-  });
+  .check(
+    z.superRefine((e, ctx) => {
+      const issue = (path: string, message: string) =>
+        ctx.issues.push({ code: 'custom', path: [path], message, input: e });
+      if (e.SIGNED_URLS !== 'off' && !e.SIGNING_KEY)
+        issue('SIGNING_KEY', `is required when SIGNED_URLS=${e.SIGNED_URLS}`);
+      if (!e.JWT_SECRET && !e.JWKS_URL) issue('JWT_SECRET', 'or JWKS_URL is required to verify API tokens');
+      if (Boolean(e.UPSTASH_REDIS_REST_URL) !== Boolean(e.UPSTASH_REDIS_REST_TOKEN)) {
+        issue('UPSTASH_REDIS_REST_TOKEN', 'and UPSTASH_REDIS_REST_URL must be set together');
+      }
+    }),
+  );
 
 export class EdgeConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { EdgeConfigError, parseEdgeConfig } from '../../edge/config.js';
+
+const base = {
+  ORIGIN_URL: 'http://127.0.0.1:8004/',
+  ORIGIN_AUTH_TOKEN: 'o'.repeat(32),
+  JWT_SECRET: 'j'.repeat(32),
+  SIGNING_KEY: 's'.repeat(32),
+};
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    parseEdgeConfig(env);
+  } catch (e) {
+    expect(e).toBeInstanceOf(EdgeConfigError);
+    return (e as EdgeConfigError).problems;
+  }
+  throw new Error('expected an EdgeConfigError');
+}
+
+describe('edge config', () => {
+  it('applies the documented defaults', () => {
+    const c = parseEdgeConfig(base);
+    expect(c.originUrl).toBe('http://127.0.0.1:8004');
+    expect(c.originTimeoutMs).toBe(15_000);
+    expect(c.signedUrls).toBe('presets-free');
+    expect(c.signingKeys).toEqual(['s'.repeat(32)]);
+    expect(c.limits).toEqual({
+      image: { requests: 600, windowSeconds: 60 },
+      api: { requests: 120, windowSeconds: 60 },
+      token: { requests: 20, windowSeconds: 60 },
+      timeoutMs: 200,
+    });
+    expect(c.maxFileSize).toBe(25 * 1024 * 1024);
+    expect(c.notFoundTtl).toBe(60);
+    expect(c.upstash).toBeUndefined();
+    expect(c.presets.names.sort()).toEqual(['card', 'hero', 'thumb']);
+  });
+
+  it('parses rates, sizes and key rotation', () => {
+    const c = parseEdgeConfig({
+      ...base,
+      IMAGE_RATE_LIMIT: '10/2m',
+      MAX_FILE_SIZE: '1MB',
+      SIGNING_KEY_PREVIOUS: 'p'.repeat(32),
+      UPSTASH_REDIS_REST_URL: 'https://x.upstash.io',
+      UPSTASH_REDIS_REST_TOKEN: 'tok',
+    });
+    expect(c.limits.image).toEqual({ requests: 10, windowSeconds: 120 });
+    expect(c.maxFileSize).toBe(1_000_000);
+    expect(c.signingKeys).toEqual(['s'.repeat(32), 'p'.repeat(32)]);
+    expect(c.upstash).toEqual({ url: 'https://x.upstash.io', token: 'tok' });
+  });
+
+  it.each([
+    [{ ORIGIN_URL: 'ftp://x' }, 'ORIGIN_URL must be an http(s) URL'],
+    [{ ORIGIN_AUTH_TOKEN: 'short' }, 'ORIGIN_AUTH_TOKEN must be at least 32 characters long'],
+    [{ ORIGIN_TIMEOUT_MS: '1.5' }, 'ORIGIN_TIMEOUT_MS must be a whole number from 1 to 120000'],
+    [{ ORIGIN_TIMEOUT_MS: '999999' }, 'ORIGIN_TIMEOUT_MS must be from 1 to 120000'],
+    [
+      { IMAGE_RATE_LIMIT: 'lots' },
+      'IMAGE_RATE_LIMIT must look like 600/60s (requests per window; s, m or h)',
+    ],
+    [{ MAX_FILE_SIZE: 'big' }, 'MAX_FILE_SIZE must be a byte size such as 25MiB'],
+    [{ SIGNING_KEY: '' }, 'SIGNING_KEY is required when SIGNED_URLS=presets-free'],
+    [{ JWT_SECRET: '' }, 'JWT_SECRET or JWKS_URL is required to verify API tokens'],
+    [
+      { UPSTASH_REDIS_REST_URL: 'https://x.upstash.io' },
+      'UPSTASH_REDIS_REST_TOKEN and UPSTASH_REDIS_REST_URL must be set together',
+    ],
+    [{ PRESETS: '{"thumb":"w=abc"}' }, 'PRESETS'],
+  ])('refuses %j naming the variable', (patch, message) => {
+    const found = problems({ ...base, ...patch });
+    expect(found).toHaveLength(1);
+    expect(found[0]!.startsWith(message)).toBe(true);
+  });
+
+  it('needs no signing key when signing is off', () => {
+    expect(parseEdgeConfig({ ...base, SIGNING_KEY: '', SIGNED_URLS: 'off' }).signingKeys).toEqual([]);
+  });
+});
