@@ -1,0 +1,113 @@
+/**
+ * End to end: the real origin and the real worker under `wrangler dev` (workerd), started the way
+ * `npm start` starts them, exercised over HTTP by the smoke script and by the flow of issue 4.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Stack, startStack } from '../../scripts/stack.js';
+import { runSmoke, SMOKE_STEP_COUNT } from '../smoke/run-smoke.js';
+import { photoJpeg } from '../support/images.js';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function transforms(originUrl: string): Promise<number> {
+  const text = await (await fetch(`${originUrl}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('imgedge_transforms_total{'))
+    .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
+}
+
+let stack: Stack;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'imgedge-e2e-'));
+  const env: Record<string, string> = {
+    API_PORT: String(await freePort()),
+    EDGE_PORT: String(await freePort()),
+  };
+  // Against the real Postgres when the tests have one; else the stack's embedded PGlite.
+  if (process.env.TEST_DATABASE_URL && process.env.IMGEDGE_TEST_DB !== 'pglite') {
+    env.DATABASE_URL = process.env.TEST_DATABASE_URL;
+  }
+  stack = await startStack({ dataDir, env, useDotEnv: false, logs: 'silent' });
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('local stack (origin + wrangler dev)', () => {
+  it('passes the smoke script', async () => {
+    const steps = await runSmoke({
+      baseUrl: stack.edgeUrl,
+      clientId: stack.client.client_id,
+      clientSecret: stack.client.client_secret,
+      signingKey: stack.env.SIGNING_KEY!,
+    });
+    expect(steps.filter((s) => !s.ok)).toEqual([]);
+    expect(steps).toHaveLength(SMOKE_STEP_COUNT);
+  });
+
+  it('token → upload → variant MISS → HIT without a second transform → delete', async () => {
+    const api = `${stack.edgeUrl}/api/v1`;
+    const tokenRes = await fetch(`${api}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: stack.client.client_id,
+        client_secret: stack.client.client_secret,
+      }),
+    });
+    expect(tokenRes.status).toBe(200);
+    const { access_token: token } = (await tokenRes.json()) as { access_token: string };
+
+    const upload = await fetch(`${api}/images`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'image/jpeg' },
+      body: new Uint8Array(await photoJpeg(1024, 768, 7)),
+    });
+    expect(upload.status).toBe(201);
+    const { id } = (await upload.json()) as { id: string };
+
+    const before = await transforms(stack.originUrl);
+    const miss = await fetch(`${stack.edgeUrl}/img/card/${id}`, {
+      headers: { accept: 'image/avif,image/webp' },
+    });
+    expect(miss.status).toBe(200);
+    expect(miss.headers.get('x-cache')).toBe('MISS');
+    expect(miss.headers.get('content-type')).toBe('image/avif');
+    const missBytes = new Uint8Array(await miss.arrayBuffer());
+    expect(await transforms(stack.originUrl)).toBe(before + 1);
+
+    const hit = await fetch(`${stack.edgeUrl}/img/card/${id}`, {
+      headers: { accept: 'image/avif,image/webp' },
+    });
+    expect(hit.headers.get('x-cache')).toBe('HIT');
+    expect(new Uint8Array(await hit.arrayBuffer())).toEqual(missBytes);
+    expect(await transforms(stack.originUrl)).toBe(before + 1);
+
+    const del = await fetch(`${api}/images/${id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(del.status).toBe(204);
+    const gone = await fetch(`${api}/images/${id}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(gone.status).toBe(404);
+  });
+});
