@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { z } from 'zod';
+import { databaseUrlFromParts } from '../db/connect.js';
 import { databaseEnvSchema, type Env, envSchema } from './schema.js';
 
 export interface Config {
@@ -58,14 +59,22 @@ export function loadDatabaseConfig(source: Source = process.env): Config['databa
 }
 
 function databaseConfig(
-  e: Parameters<typeof databaseUrlFromParts>[0] & {
+  e: Pick<Env, 'DB_HOST' | 'DB_PORT' | 'DB_USER' | 'DB_PASSWORD' | 'DB_NAME'> & {
     DATABASE_URL?: string;
     DB_POOL_MAX: number;
     PGLITE_DIR: string;
   },
 ): Config['database'] {
   return {
-    url: e.DATABASE_URL ?? databaseUrlFromParts(e),
+    url:
+      e.DATABASE_URL ??
+      databaseUrlFromParts({
+        host: e.DB_HOST,
+        port: String(e.DB_PORT),
+        user: e.DB_USER,
+        password: e.DB_PASSWORD,
+        name: e.DB_NAME ?? e.DB_USER,
+      }),
     poolMax: e.DB_POOL_MAX,
     pgliteDir: resolve(e.PGLITE_DIR),
   };
@@ -103,19 +112,6 @@ export function loadConfig(source: Source = process.env): Config {
     variantCacheBytes: e.VARIANT_CACHE_BYTES,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };
-}
-
-function databaseUrlFromParts(
-  e: Pick<Env, 'DB_HOST' | 'DB_PORT' | 'DB_USER' | 'DB_PASSWORD' | 'DB_NAME'>,
-): string | undefined {
-  if (!e.DB_HOST) return undefined;
-  const url = new URL('postgres://localhost');
-  url.hostname = e.DB_HOST;
-  url.port = String(e.DB_PORT);
-  url.username = e.DB_USER ?? '';
-  if (e.DB_PASSWORD) url.password = e.DB_PASSWORD;
-  url.pathname = `/${e.DB_NAME ?? e.DB_USER ?? 'postgres'}`;
-  return url.toString();
 }
 
 function redisUrlFromParts(e: Env): string | undefined {

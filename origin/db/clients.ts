@@ -1,0 +1,71 @@
+import type { Db } from './driver.js';
+
+/** An OAuth2 client (client-credentials grant). Only a hash of its secret is stored. */
+export interface OAuthClient {
+  id: string;
+  name: string;
+  secretHash: string;
+  scopes: string[];
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
+export interface NewClient {
+  id: string;
+  name: string;
+  secretHash: string;
+  scopes: readonly string[];
+}
+
+interface ClientRow {
+  id: string;
+  name: string;
+  secret_hash: string;
+  scopes: string[];
+  created_at: Date;
+  revoked_at: Date | null;
+}
+
+const COLUMNS = 'id, name, secret_hash, scopes, created_at, revoked_at';
+
+function toClient(row: ClientRow): OAuthClient {
+  return {
+    id: row.id,
+    name: row.name,
+    secretHash: row.secret_hash,
+    scopes: row.scopes,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+/** Inserts a client; a duplicate id is a unique violation (see isUniqueViolation). */
+export async function insertClient(db: Db, client: NewClient): Promise<OAuthClient> {
+  const rows = await db.query<ClientRow>(
+    `insert into oauth_clients (id, name, secret_hash, scopes) values ($1, $2, $3, $4::text[])
+     returning ${COLUMNS}`,
+    [client.id, client.name, client.secretHash, [...client.scopes]],
+  );
+  return toClient(rows[0]!);
+}
+
+/** A client by id, revoked or not (the token endpoint checks `revokedAt`); null when unknown. */
+export async function getClient(db: Db, id: string): Promise<OAuthClient | null> {
+  const rows = await db.query<ClientRow>(`select ${COLUMNS} from oauth_clients where id = $1`, [id]);
+  return rows[0] ? toClient(rows[0]) : null;
+}
+
+/** Revokes a client; false when it is unknown or already revoked. */
+export async function revokeClient(db: Db, id: string): Promise<boolean> {
+  const rows = await db.query<{ id: string }>(
+    'update oauth_clients set revoked_at = now() where id = $1 and revoked_at is null returning id',
+    [id],
+  );
+  return rows.length > 0;
+}
+
+/** Every client, oldest first. */
+export async function listClients(db: Db): Promise<OAuthClient[]> {
+  const rows = await db.query<ClientRow>(`select ${COLUMNS} from oauth_clients order by created_at, id`);
+  return rows.map(toClient);
+}

@@ -1,0 +1,185 @@
+import { ImgedgeError } from '../../shared/errors.js';
+import { CURSOR_TS_SQL, decodeCursor, encodeCursor } from './cursor.js';
+import type { Db } from './driver.js';
+
+/** A stored image (an original), live or soft-deleted; camelCase view of an `images` row. */
+export interface ImageRow {
+  id: string;
+  owner: string;
+  /** Lower-case hex SHA-256 of the original bytes. */
+  sha256: string;
+  bytes: number;
+  width: number;
+  height: number;
+  format: string;
+  frames: number;
+  hasAlpha: boolean;
+  createdAt: Date;
+  deletedAt: Date | null;
+}
+
+export interface NewImage {
+  id: string;
+  owner: string;
+  sha256: string;
+  bytes: number;
+  width: number;
+  height: number;
+  format: string;
+  /** Default 1. */
+  frames?: number;
+  hasAlpha: boolean;
+}
+
+interface DbImageRow {
+  id: string;
+  owner: string;
+  sha256: string;
+  bytes: number;
+  width: number;
+  height: number;
+  format: string;
+  frames: number;
+  has_alpha: boolean;
+  created_at: Date;
+  deleted_at: Date | null;
+}
+
+const COLUMNS = 'id, owner, sha256, bytes, width, height, format, frames, has_alpha, created_at, deleted_at';
+
+function toImageRow(row: DbImageRow): ImageRow {
+  return {
+    id: row.id,
+    owner: row.owner,
+    sha256: row.sha256,
+    bytes: row.bytes,
+    width: row.width,
+    height: row.height,
+    format: row.format,
+    frames: row.frames,
+    hasAlpha: row.has_alpha,
+    createdAt: row.created_at,
+    deletedAt: row.deleted_at,
+  };
+}
+
+/**
+ * Inserts an image unless the owner already has a live image with the same sha256, in which case
+ * that row is returned with `created: false` (and `row.id` is not used). Race-safe: concurrent
+ * uploads of the same bytes by one owner all get the one surviving row.
+ */
+export async function insertImage(db: Db, row: NewImage): Promise<{ record: ImageRow; created: boolean }> {
+  return db.transaction(async (tx) => {
+    // Each statement of a READ COMMITTED transaction sees rows committed before it started, and
+    // ON CONFLICT waits for a concurrent inserter to finish, so the SELECT finds the winner. The
+    // loop covers the winner being soft-deleted in between (then our insert can succeed).
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const inserted = await tx.query<DbImageRow>(
+        `insert into images (id, owner, sha256, bytes, width, height, format, frames, has_alpha)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         on conflict (owner, sha256) where deleted_at is null do nothing
+         returning ${COLUMNS}`,
+        [
+          row.id,
+          row.owner,
+          row.sha256,
+          row.bytes,
+          row.width,
+          row.height,
+          row.format,
+          row.frames ?? 1,
+          row.hasAlpha,
+        ],
+      );
+      if (inserted[0]) return { record: toImageRow(inserted[0]), created: true };
+      const existing = await findLiveBySha(tx, row.owner, row.sha256);
+      if (existing) return { record: existing, created: false };
+    }
+    throw new Error(`insertImage: no stable outcome for owner ${row.owner} sha256 ${row.sha256}`);
+  });
+}
+
+/** A live image by id (null when unknown or deleted). Ownership is the caller's check. */
+export async function getImage(db: Db, id: string): Promise<ImageRow | null> {
+  const rows = await db.query<DbImageRow>(
+    `select ${COLUMNS} from images where id = $1 and deleted_at is null`,
+    [id],
+  );
+  return rows[0] ? toImageRow(rows[0]) : null;
+}
+
+export async function findLiveBySha(db: Db, owner: string, sha256: string): Promise<ImageRow | null> {
+  const rows = await db.query<DbImageRow>(
+    `select ${COLUMNS} from images where owner = $1 and sha256 = $2 and deleted_at is null`,
+    [owner, sha256],
+  );
+  return rows[0] ? toImageRow(rows[0]) : null;
+}
+
+export const LIST_LIMIT_DEFAULT = 50;
+export const LIST_LIMIT_MAX = 100;
+
+export interface ListOptions {
+  /** 1..LIST_LIMIT_MAX, default LIST_LIMIT_DEFAULT. */
+  limit?: number;
+  /** `nextCursor` of the previous page; absent/null for the first page ('' is invalid). */
+  cursor?: string | null;
+}
+
+export interface ImagePage {
+  items: ImageRow[];
+  /** null on the last page. */
+  nextCursor: string | null;
+}
+
+/** An owner's live images, newest first (ties broken by id), keyset-paginated. */
+export async function listImages(db: Db, owner: string, opts: ListOptions = {}): Promise<ImagePage> {
+  const limit = opts.limit ?? LIST_LIMIT_DEFAULT;
+  if (!Number.isInteger(limit) || limit < 1 || limit > LIST_LIMIT_MAX) {
+    throw new ImgedgeError('invalid_request', `limit must be an integer 1..${LIST_LIMIT_MAX}`, {
+      extra: { key: 'limit', allowed: `1..${LIST_LIMIT_MAX}` },
+    });
+  }
+  const select = `select ${COLUMNS}, ${CURSOR_TS_SQL} as cursor_ts from images
+    where owner = $1 and deleted_at is null`;
+  const order = 'order by created_at desc, id desc';
+  let rows: (DbImageRow & { cursor_ts: string })[];
+  if (opts.cursor !== undefined && opts.cursor !== null) {
+    const after = decodeCursor(opts.cursor);
+    // `$2::text::timestamptz`, not `$2::timestamptz`: postgres.js serialises timestamptz parameters
+    // through a JS Date, which would cut the microseconds off and skip rows.
+    rows = await db.query(`${select} and (created_at, id) < ($2::text::timestamptz, $3) ${order} limit $4`, [
+      owner,
+      after.createdAt,
+      after.id,
+      limit + 1,
+    ]);
+  } else {
+    rows = await db.query(`${select} ${order} limit $2`, [owner, limit + 1]);
+  }
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(toImageRow),
+    nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.cursor_ts, id: last.id }) : null,
+  };
+}
+
+/** Soft-deletes a live image of `owner`; the deleted row, or null (unknown, deleted, or not theirs). */
+export async function softDeleteImage(db: Db, id: string, owner: string): Promise<ImageRow | null> {
+  const rows = await db.query<DbImageRow>(
+    `update images set deleted_at = now() where id = $1 and owner = $2 and deleted_at is null
+     returning ${COLUMNS}`,
+    [id, owner],
+  );
+  return rows[0] ? toImageRow(rows[0]) : null;
+}
+
+/** Live images (any owner) using these bytes: 0 means the original file is unreferenced. */
+export async function countLiveBySha(db: Db, sha256: string): Promise<number> {
+  const rows = await db.query<{ n: number }>(
+    'select count(*) as n from images where sha256 = $1 and deleted_at is null',
+    [sha256],
+  );
+  return rows[0]?.n ?? 0;
+}

@@ -1,0 +1,7 @@
+import { m0001Init } from './0001_init.js';
+import type { Migration } from './types.js';
+
+export type { Migration } from './types.js';
+
+/** Every migration, in the order they apply. Append new ones at the end. */
+export const MIGRATIONS: readonly Migration[] = [m0001Init];
