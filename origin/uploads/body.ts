@@ -68,3 +68,31 @@ function multipartFile(body: Readable, contentType: string, maxBytes: number): P
     body.pipe(parser);
   });
 }
+
+/** Bounds on what discardRemainder reads before giving up on the connection. */
+export const DISCARD_LIMITS = { bytes: 32 * 1024 * 1024, ms: 10_000 };
+
+/**
+ * Read and drop what is left of a refused upload, in the background, so the client — typically
+ * still sending when we answer 413/415 early — gets to read that answer on a connection we keep
+ * draining (an HTTP/1.1 "lingering close"), instead of a reset that loses the response. Bounded:
+ * past DISCARD_LIMITS the stream is destroyed and the server closes the connection.
+ */
+export function discardRemainder(stream: Readable, limits = DISCARD_LIMITS): void {
+  if (stream.destroyed || stream.readableEnded) return;
+  let seen = 0;
+  const stop = () => {
+    clearTimeout(timer);
+    stream.destroy();
+  };
+  const timer = setTimeout(stop, limits.ms);
+  timer.unref();
+  stream.on('data', (chunk: Uint8Array) => {
+    seen += chunk.byteLength;
+    if (seen > limits.bytes) stop();
+  });
+  stream.once('end', () => clearTimeout(timer));
+  stream.once('close', () => clearTimeout(timer));
+  stream.on('error', () => clearTimeout(timer));
+  stream.resume();
+}

@@ -29,7 +29,13 @@ export async function receiveToFile(
   let bytes = 0;
   let ok = false;
   try {
-    for await (const chunk of body as AsyncIterable<Uint8Array>) {
+    // A Readable is not destroyed when we stop early (413): the caller discards the rest of the
+    // body, so a client still sending reads our response instead of a connection reset.
+    const chunks: AsyncIterable<Uint8Array> =
+      'iterator' in body && typeof body.iterator === 'function'
+        ? body.iterator({ destroyOnReturn: false })
+        : (body as AsyncIterable<Uint8Array>);
+    for await (const chunk of chunks) {
       bytes += chunk.byteLength;
       if (bytes > maxBytes) throw tooLarge(maxBytes);
       hash.update(chunk);

@@ -1,4 +1,4 @@
-import { fileTypeFromBuffer } from 'file-type';
+import { fileTypeFromBuffer, fileTypeFromFile } from 'file-type';
 import { ImgedgeError } from '../../shared/errors.js';
 
 /** Upload formats accepted, by the MIME type file-type reports from the magic bytes. */
@@ -19,8 +19,15 @@ export const ACCEPTED_UPLOAD_TYPES = Object.keys(ACCEPTED);
  * Decide the format from the bytes, never from the declared Content-Type or a file name.
  * SVG (script surface) and everything else are refused with 415.
  */
-export async function sniffImageType(head: Uint8Array): Promise<{ mime: string; format: string }> {
-  const type = await fileTypeFromBuffer(head);
+export async function sniffImageType(
+  head: Uint8Array,
+  path?: string,
+): Promise<{ mime: string; format: string }> {
+  // Some signatures need more than the head: a TIFF's first IFD is often written after the pixel
+  // data, past the head, and file-type then reports nothing. Retry on the whole file (it reads only
+  // what it needs).
+  const type =
+    (await fileTypeFromBuffer(head)) ?? (path === undefined ? undefined : await fileTypeFromFile(path));
   const format = type ? ACCEPTED[type.mime] : undefined;
   if (!type || !format) {
     throw new ImgedgeError(

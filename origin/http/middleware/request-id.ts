@@ -21,7 +21,8 @@ export function requestId(options: RequestIdOptions) {
     const id = incoming && VALID_ID.test(incoming) ? incoming : randomUUID();
     c.set('requestId', id);
     c.set('log', options.logger.child({ request_id: id }));
-    c.header(header, id);
     await next();
+    // Set after the handler: routes that return a Response of their own replace c.res.
+    c.res.headers.set(header, id);
   });
 }

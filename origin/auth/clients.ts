@@ -1,0 +1,38 @@
+/** OAuth clients: creation (the CLI), authentication (the token endpoint) and revocation. */
+
+import { isScope } from '../../shared/auth/scopes.js';
+import { getClient, insertClient, revokeClient } from '../db/clients.js';
+import type { Db } from '../db/driver.js';
+import { newClientId, newClientSecret } from '../images/ids.js';
+import { hashSecret, verifySecret } from './password.js';
+
+export interface NewClient {
+  client_id: string;
+  client_secret: string;
+  name: string;
+  scopes: string[];
+}
+
+export async function createClient(db: Db, name: string, scopes: readonly string[]): Promise<NewClient> {
+  const bad = scopes.filter((s) => !isScope(s));
+  if (bad.length > 0)
+    throw new Error(`unknown scope(s): ${bad.join(', ')} (known: images:read, images:write)`);
+  if (scopes.length === 0) throw new Error('a client needs at least one scope');
+  const id = newClientId();
+  const secret = newClientSecret();
+  await insertClient(db, { id, name, secretHash: await hashSecret(secret), scopes: [...scopes] });
+  return { client_id: id, client_secret: secret, name, scopes: [...scopes] };
+}
+
+/** The client when id and secret match and it is not revoked; otherwise undefined. */
+export async function authenticateClient(db: Db, id: string, secret: string) {
+  const client = id.length <= 64 ? await getClient(db, id) : undefined;
+  // Verify against a dummy hash when the client is unknown, so timing doesn't reveal which ids exist.
+  const ok = await verifySecret(secret, client?.secretHash ?? DUMMY_HASH);
+  if (!client || !ok || client.revokedAt) return undefined;
+  return client;
+}
+
+export { revokeClient };
+
+const DUMMY_HASH = 'scrypt$15$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';

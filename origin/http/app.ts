@@ -1,0 +1,78 @@
+/** The origin's Hono app: middleware order, route mounting, auth per route group. */
+import { Hono } from 'hono';
+import type { TokenKeys } from '../auth/keys.js';
+import type { Db } from '../db/driver.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { HealthCheck } from '../ops/health.js';
+import type { OriginalStore } from '../storage/originals.js';
+import type { VariantCache } from '../variants/disk-cache.js';
+import type { VariantService } from '../variants/service.js';
+import type { OriginEnv } from './env.js';
+import { notFound, onError } from './errors.js';
+import { observe } from './middleware/observe.js';
+import { requestId } from './middleware/request-id.js';
+import { requireAuth } from './middleware/require-auth.js';
+import { requireOriginToken } from './middleware/require-origin-token.js';
+import { imageRoutes } from './routes/images.js';
+import { jwksRoutes } from './routes/jwks.js';
+import { oauthRoutes } from './routes/oauth.js';
+import { opsRoutes } from './routes/ops.js';
+import { variantRoutes } from './routes/variants.js';
+
+export interface AppDeps {
+  apiPrefix: string;
+  publicBaseUrl: string | undefined;
+  maxFileSize: number;
+  maxInputPixels: number;
+  tokenTtlSeconds: number;
+  originAuthToken: string;
+  db: Db;
+  logger: Logger;
+  metrics: Metrics;
+  keys: TokenKeys;
+  originals: OriginalStore;
+  variantCache: VariantCache;
+  variants: VariantService;
+  checks: readonly HealthCheck[];
+  isShuttingDown: () => boolean;
+}
+
+export function createApp(deps: AppDeps) {
+  const app = new Hono<OriginEnv>();
+  app.use(requestId({ logger: deps.logger }));
+  app.use(observe({ metrics: deps.metrics, quietPaths: ['/health/live', '/metrics'] }));
+  app.onError(onError);
+  app.notFound(notFound);
+
+  app.route(
+    '/',
+    opsRoutes({ checks: deps.checks, metrics: deps.metrics, isShuttingDown: deps.isShuttingDown }),
+  );
+  if (deps.keys.jwks) app.route('/', jwksRoutes(deps.keys.jwks));
+
+  const api = new Hono<OriginEnv>();
+  api.route('/', oauthRoutes({ db: deps.db, keys: deps.keys, ttlSeconds: deps.tokenTtlSeconds }));
+  api.use(
+    '/images/*',
+    requireAuth({
+      key: deps.keys.verificationKey,
+      policy: deps.keys.policy,
+      scope: (method) => (method === 'GET' || method === 'HEAD' ? 'images:read' : 'images:write'),
+    }),
+  );
+  api.use(
+    '/images',
+    requireAuth({
+      key: deps.keys.verificationKey,
+      policy: deps.keys.policy,
+      scope: (method) => (method === 'GET' || method === 'HEAD' ? 'images:read' : 'images:write'),
+    }),
+  );
+  api.route('/', imageRoutes(deps));
+  app.route(deps.apiPrefix, api);
+
+  app.use('/internal/*', requireOriginToken(deps.originAuthToken));
+  app.route('/', variantRoutes(deps.variants));
+  return app;
+}

@@ -1,0 +1,81 @@
+/**
+ * GET /internal/v1/variants/<canonical options>/<id>?format=<resolved> (and /<id> for defaults).
+ * Only the edge calls this (ORIGIN_AUTH_TOKEN). Options must arrive in canonical form: that form is
+ * the cache key at both tiers, so anything else is refused rather than silently re-keyed.
+ */
+import { type Context, Hono } from 'hono';
+import { ImgedgeError } from '../../../shared/errors.js';
+import { canonicalize, parseOptions } from '../../../shared/options/index.js';
+import type { OutputFormat } from '../../../shared/options/types.js';
+import { VariantService } from '../../variants/service.js';
+import type { OriginEnv } from '../env.js';
+
+const AUTO_TARGETS = ['avif', 'webp', 'jpeg'];
+
+export function variantRoutes(service: VariantService) {
+  const app = new Hono<OriginEnv>();
+
+  const handler = async (c: Context<OriginEnv>, canonicalIn: string, id: string) => {
+    const started = performance.now();
+    const options = parseOptions(canonicalIn);
+    const canonical = canonicalize(options);
+    if (canonical !== canonicalIn) {
+      throw new ImgedgeError('invalid_option', `Options must be canonical: expected "${canonical}"`, {
+        extra: { canonical },
+      });
+    }
+    const format = resolveFormat(options.f, c.req.query('format'));
+    const image = await service.lookup(id);
+    const etag = VariantService.etag(image.sha256, canonical, format);
+    const common = {
+      etag,
+      'cache-control': 'public, max-age=31536000, immutable',
+      'x-content-type-options': 'nosniff',
+    };
+    if (matchesEtag(c.req.header('if-none-match'), etag)) {
+      return new Response(null, { status: 304, headers: common });
+    }
+    const variant = await service.get({ id, options, canonical, format }, image.sha256);
+    const total = performance.now() - started;
+    const timing = [`cache;desc=${variant.cache}`];
+    if (variant.transformMs !== undefined) timing.push(`transform;dur=${variant.transformMs.toFixed(1)}`);
+    timing.push(`total;dur=${total.toFixed(1)}`);
+    return new Response(c.req.method === 'HEAD' ? null : new Uint8Array(variant.data), {
+      status: 200,
+      headers: {
+        ...common,
+        'content-type': variant.contentType,
+        'content-length': String(variant.data.byteLength),
+        'server-timing': timing.join(', '),
+        'x-variant-cache': variant.cache === 'hit' ? 'HIT' : 'MISS',
+      },
+    });
+  };
+
+  app.get('/internal/v1/variants/:options/:id', (c) => handler(c, c.req.param('options'), c.req.param('id')));
+  app.get('/internal/v1/variants/:id', (c) => handler(c, '', c.req.param('id')));
+  return app;
+}
+
+function resolveFormat(f: string | undefined, query: string | undefined): OutputFormat {
+  if (f !== undefined && f !== 'auto') {
+    if (query !== undefined && query !== f) {
+      throw new ImgedgeError('invalid_option', `format=${query} contradicts f=${f}`, {
+        extra: { key: 'format' },
+      });
+    }
+    return f as OutputFormat;
+  }
+  if (query === undefined || !AUTO_TARGETS.includes(query)) {
+    throw new ImgedgeError('invalid_option', 'format must be avif, webp or jpeg (the edge resolves f=auto)', {
+      extra: { key: 'format', value: query ?? null, allowed: AUTO_TARGETS },
+    });
+  }
+  return query as OutputFormat;
+}
+
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
+}

@@ -1,0 +1,31 @@
+import { ImgedgeError } from '../../shared/errors.js';
+import type { Db } from '../db/driver.js';
+import { countLiveBySha, getImage, softDeleteImage } from '../db/images.js';
+import type { OriginalStore } from '../storage/originals.js';
+import type { VariantCache } from '../variants/disk-cache.js';
+import { lockSource } from './source-lock.js';
+
+export interface DeleteDeps {
+  db: Db;
+  originals: OriginalStore;
+  variants: VariantCache;
+}
+
+/**
+ * Delete an owner's image: the row goes; the original and its variants go too when no other live
+ * image (of any owner) has the same bytes. Another owner's image is a 404, like a missing one, so
+ * ids cannot be probed.
+ */
+export async function deleteImage(deps: DeleteDeps, owner: string, id: string): Promise<void> {
+  const target = await getImage(deps.db, id);
+  if (!target || target.owner !== owner) throw new ImgedgeError('not_found', 'No such image');
+  await deps.db.transaction(async (tx) => {
+    await lockSource(tx, target.sha256);
+    const deleted = await softDeleteImage(tx, id, owner);
+    if (!deleted) throw new ImgedgeError('not_found', 'No such image');
+    if ((await countLiveBySha(tx, target.sha256)) === 0) {
+      await deps.originals.remove(target.sha256);
+      await deps.variants.removeSource(target.sha256);
+    }
+  });
+}

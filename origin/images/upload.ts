@@ -1,0 +1,65 @@
+/**
+ * The upload flow: stream to a temp file under the byte cap → sniff magic bytes → probe with sharp
+ * under the pixel cap → decode once (truncated/corrupt data → 422) → fsync + rename to the content address → one INSERT. The file is durable
+ * before the row exists, and the row exists before the client hears 201.
+ */
+import { rm } from 'node:fs/promises';
+import type { Db } from '../db/driver.js';
+import { findLiveBySha, type ImageRow, insertImage } from '../db/images.js';
+import type { OriginalStore } from '../storage/originals.js';
+import { probe } from '../transform/index.js';
+import { discardRemainder, uploadSource } from '../uploads/body.js';
+import { receiveToFile } from '../uploads/receive.js';
+import { sniffImageType } from '../uploads/sniff.js';
+import { verifyDecodes } from '../uploads/verify.js';
+import { newImageId } from './ids.js';
+import { lockSource } from './source-lock.js';
+
+export interface UploadDeps {
+  db: Db;
+  originals: OriginalStore;
+  maxFileSize: number;
+  maxInputPixels: number;
+}
+
+export interface UploadResult {
+  row: ImageRow;
+  created: boolean;
+}
+
+export async function uploadImage(deps: UploadDeps, owner: string, request: Request): Promise<UploadResult> {
+  const source = await uploadSource(request, deps.maxFileSize);
+  const temp = deps.originals.tempPath();
+  const received = await receiveToFile(source.stream, temp, deps.maxFileSize).catch((err: unknown) => {
+    // Refused mid-body (413): drop the rest in the background; the 413 goes out now.
+    discardRemainder(source.stream);
+    throw err;
+  });
+  let committed = false;
+  try {
+    const { format } = await sniffImageType(received.head, received.path);
+    const info = await probe(received.path, { maxInputPixels: deps.maxInputPixels });
+    await verifyDecodes(received.path, { maxInputPixels: deps.maxInputPixels, animated: info.frames > 1 });
+    const result = await deps.db.transaction(async (tx) => {
+      await lockSource(tx, received.sha256);
+      const existing = await findLiveBySha(tx, owner, received.sha256);
+      if (existing) return { row: existing, created: false };
+      await deps.originals.commit(received.path, received.sha256);
+      committed = true;
+      return insertImage(tx, {
+        id: newImageId(),
+        owner,
+        sha256: received.sha256,
+        bytes: received.bytes,
+        width: info.width,
+        height: info.height,
+        format,
+        frames: info.frames,
+        hasAlpha: info.hasAlpha,
+      }).then(({ record, created }) => ({ row: record, created }));
+    });
+    return result;
+  } finally {
+    if (!committed) await rm(received.path, { force: true });
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Composition root: from a validated Config to a running app's dependencies. Used by the server
+ * entry point and by the integration tests (which start real origins on ephemeral ports).
+ */
+import { loadTokenKeys } from './auth/keys.js';
+import type { Config } from './config/load.js';
+import { connectDb } from './db/connect.js';
+import type { Db } from './db/driver.js';
+import { migrate } from './db/migrate.js';
+import { createApp } from './http/app.js';
+import type { Logger } from './observability/logger.js';
+import { createMetrics } from './observability/metrics.js';
+import type { HealthCheck } from './ops/health.js';
+import { redisPing } from './ops/redis-ping.js';
+import { OriginalStore } from './storage/originals.js';
+import { VariantCache } from './variants/disk-cache.js';
+import { VariantService } from './variants/service.js';
+import { WorkPool } from './variants/work-pool.js';
+
+export interface Runtime {
+  app: ReturnType<typeof createApp>;
+  db: Db;
+  metrics: ReturnType<typeof createMetrics>;
+  pool: WorkPool;
+  /** Marks the process as draining: /health answers 503 from now on. */
+  beginShutdown(): void;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  /** Use this database instead of connecting from config (tests); the caller keeps ownership. */
+  db?: Db;
+}
+
+export async function createRuntime(
+  config: Config,
+  logger: Logger,
+  options: RuntimeOptions = {},
+): Promise<Runtime> {
+  const metrics = createMetrics();
+  const ownsDb = options.db === undefined;
+  const db =
+    options.db ??
+    (await connectDb({
+      databaseUrl: config.database.url,
+      pgliteDir: config.database.pgliteDir,
+      maxConnections: config.database.poolMax,
+    }));
+  const closeDb = () => (ownsDb ? db.close() : Promise.resolve());
+  try {
+    const applied = await migrate(db);
+    if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
+    logger.info({ database: db.kind }, 'database ready');
+
+    const originals = new OriginalStore(config.uploadDir);
+    await originals.init();
+    const variantCache = new VariantCache({
+      dir: config.outputDir,
+      maxBytes: config.variantCacheBytes,
+      onEvent: (event) => metrics.variantCache.inc({ event }),
+      onSize: (bytes) => metrics.variantCacheBytes.set(bytes),
+    });
+    await variantCache.init();
+    const pool = new WorkPool({
+      concurrency: config.transform.concurrency,
+      queue: config.transform.queue,
+      onChange: ({ running, queued }) => {
+        metrics.transformInFlight.set(running);
+        metrics.transformQueueDepth.set(queued);
+      },
+    });
+    const variants = new VariantService({
+      db,
+      originals,
+      cache: variantCache,
+      pool,
+      metrics,
+      maxInputPixels: config.maxInputPixels,
+      timeoutMs: config.transform.timeoutMs,
+    });
+    const checks: HealthCheck[] = [
+      { name: 'database', run: () => db.ping(1500) },
+      { name: 'storage', run: () => originals.probe() },
+    ];
+    const redisUrl = config.redisUrl;
+    if (redisUrl) checks.push({ name: 'redis', run: () => redisPing(redisUrl, 1500) });
+
+    let shuttingDown = false;
+    const app = createApp({
+      apiPrefix: config.apiPrefix,
+      publicBaseUrl: config.publicBaseUrl,
+      maxFileSize: config.maxFileSize,
+      maxInputPixels: config.maxInputPixels,
+      tokenTtlSeconds: config.jwt.ttlSeconds,
+      originAuthToken: config.originAuthToken,
+      db,
+      logger,
+      metrics,
+      keys: await loadTokenKeys(config),
+      originals,
+      variantCache,
+      variants,
+      checks,
+      isShuttingDown: () => shuttingDown,
+    });
+    return {
+      app,
+      db,
+      metrics,
+      pool,
+      beginShutdown: () => {
+        shuttingDown = true;
+      },
+      close: closeDb,
+    };
+  } catch (err) {
+    await closeDb();
+    throw err;
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Serving one variant: look the image up, then disk cache → (single-flight per variant key →
+ * bounded pool → sharp pipeline) → disk cache. N identical concurrent misses run the pipeline once.
+ */
+import { createHash } from 'node:crypto';
+import { ImgedgeError, isImgedgeError } from '../../shared/errors.js';
+import type { ImageOptions, OutputFormat } from '../../shared/options/types.js';
+import type { Db } from '../db/driver.js';
+import { getImage } from '../db/images.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { OriginalStore } from '../storage/originals.js';
+import { type AutoTarget, CONTENT_TYPES, transform } from '../transform/index.js';
+import { PIPELINE_VERSION, type VariantCache } from './disk-cache.js';
+import { SingleFlight } from './single-flight.js';
+import type { WorkPool } from './work-pool.js';
+
+export interface VariantRequest {
+  id: string;
+  options: ImageOptions;
+  canonical: string;
+  /** The edge's resolved format: a capability class for f=auto, or the explicit format. */
+  format: OutputFormat;
+}
+
+export interface Variant {
+  data: Buffer;
+  contentType: string;
+  etag: string;
+  cache: 'hit' | 'miss' | 'shared';
+  transformMs: number | undefined;
+}
+
+export interface VariantServiceDeps {
+  db: Db;
+  originals: OriginalStore;
+  cache: VariantCache;
+  pool: WorkPool;
+  metrics: Metrics;
+  maxInputPixels: number;
+  timeoutMs: number;
+}
+
+export class VariantService {
+  private readonly flights = new SingleFlight<{ data: Buffer; format: string; ms: number }>();
+
+  constructor(private readonly deps: VariantServiceDeps) {}
+
+  /** Strong validator for a variant, known before any bytes are produced. */
+  static etag(sha256: string, canonical: string, format: string): string {
+    const h = createHash('sha256')
+      .update(`${PIPELINE_VERSION}\n${sha256}\n${canonical}\n${format}`)
+      .digest('base64url');
+    return `"${h.slice(0, 27)}"`;
+  }
+
+  async lookup(id: string) {
+    const image = await getImage(this.deps.db, id);
+    if (!image) throw new ImgedgeError('not_found', 'No such image');
+    return image;
+  }
+
+  async get(req: VariantRequest, sha256: string): Promise<Variant> {
+    const etag = VariantService.etag(sha256, req.canonical, req.format);
+    const cached = await this.deps.cache.get(sha256, req.canonical, req.format);
+    if (cached) {
+      return {
+        data: cached.data,
+        contentType: contentType(cached.format),
+        etag,
+        cache: 'hit',
+        transformMs: undefined,
+      };
+    }
+    const key = `${sha256}/${req.canonical}/${req.format}`;
+    const { promise, shared } = this.flights.do(key, () => this.produce(req, sha256));
+    const made = await promise;
+    return {
+      data: made.data,
+      contentType: contentType(made.format),
+      etag,
+      cache: shared ? 'shared' : 'miss',
+      transformMs: made.ms,
+    };
+  }
+
+  private async produce(req: VariantRequest, sha256: string) {
+    const { metrics } = this.deps;
+    return this.deps.pool
+      .run(async () => {
+        const started = performance.now();
+        const explicit = req.options.f !== undefined && req.options.f !== 'auto';
+        try {
+          const result = await transform({
+            input: this.deps.originals.pathFor(sha256),
+            options: req.options,
+            ...(explicit ? {} : { autoTarget: req.format as AutoTarget }),
+            limits: { maxInputPixels: this.deps.maxInputPixels, timeoutMs: this.deps.timeoutMs },
+          });
+          const ms = performance.now() - started;
+          metrics.transforms.inc({ format: result.format, result: 'ok' });
+          metrics.transformDuration.observe({ format: result.format }, ms / 1000);
+          await this.deps.cache.put(sha256, req.canonical, req.format, result.data, result.format);
+          return { data: result.data, format: result.format, ms };
+        } catch (err) {
+          metrics.transforms.inc({ format: req.format, result: 'error' });
+          throw err;
+        }
+      })
+      .catch((err: unknown) => {
+        // The pool refused the work outright (queue full → 503): count it.
+        if (isImgedgeError(err) && err.code === 'overloaded') metrics.transformRejected.inc();
+        throw err;
+      });
+  }
+}
+
+function contentType(format: string): string {
+  return CONTENT_TYPES[format as keyof typeof CONTENT_TYPES] ?? 'application/octet-stream';
+}

@@ -1,0 +1,59 @@
+/**
+ * Queue full over real HTTP: with TRANSFORM_CONCURRENCY=1 and TRANSFORM_QUEUE=1, distinct slow
+ * variants requested at once → one runs, one waits, the rest get 503 overloaded + Retry-After;
+ * afterwards the origin serves normally.
+ */
+import sharp from 'sharp';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeDb } from '../../support/db.js';
+import { photoJpeg } from '../../support/images.js';
+import { startTestOrigin, type TestOrigin } from '../../support/origin.js';
+import { expectProblem, type ImageRecord, uploadOk } from './helpers.js';
+
+let origin: TestOrigin;
+let image: ImageRecord;
+
+beforeAll(async () => {
+  origin = await startTestOrigin({ TRANSFORM_CONCURRENCY: '1', TRANSFORM_QUEUE: '1' });
+  image = await uploadOk(origin, await photoJpeg(1600, 1200, 9), await origin.craftToken({ sub: 'busy' }));
+});
+afterAll(() => origin?.close());
+
+describeDb('origin API: transform queue full', () => {
+  it('distinct concurrent misses past concurrency + queue → 503 overloaded with Retry-After', async () => {
+    const N = 8;
+    const rejectedBefore = await origin.metric('imgedge_transform_rejected_total');
+    // Distinct widths: distinct variants, so single-flight cannot merge them.
+    const responses = await Promise.all(
+      Array.from({ length: N }, (_, i) => origin.variant(`w=${1000 + i}/${image.id}`, 'format=avif')),
+    );
+    const ok = responses.filter((r) => r.status === 200);
+    const refused = responses.filter((r) => r.status === 503);
+    expect(ok.length + refused.length).toBe(N);
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    // One running + one queued always get through.
+    expect(ok.length).toBeGreaterThanOrEqual(2);
+    for (const res of refused) {
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+      await expectProblem(res, 503, 'overloaded');
+    }
+    for (const res of ok) {
+      const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
+      expect(meta.compression).toBe('av1');
+    }
+    expect((await origin.metric('imgedge_transform_rejected_total')) - rejectedBefore).toBe(refused.length);
+    // The queue drained: nothing running, nothing waiting.
+    expect(await origin.metric('imgedge_transform_in_flight')).toBe(0);
+    expect(await origin.metric('imgedge_transform_queue_depth')).toBe(0);
+
+    // Afterwards the origin serves normally, including a variant that was refused.
+    const refusedIndex = responses.findIndex((r) => r.status === 503);
+    const retry = await origin.variant(`w=${1000 + refusedIndex}/${image.id}`, 'format=avif');
+    expect(retry.status).toBe(200);
+    const meta = await sharp(Buffer.from(await retry.arrayBuffer())).metadata();
+    expect(meta.width).toBe(1000 + refusedIndex);
+    const small = await origin.variant(`w=50,f=png/${image.id}`);
+    expect(small.status).toBe(200);
+    await small.arrayBuffer();
+  });
+});

@@ -1,0 +1,137 @@
+/**
+ * Start a real origin (the production composition) on an ephemeral port, against the test
+ * database, with its own upload/variant folders, and helpers to talk to it over real HTTP.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { SignJWT } from 'jose';
+import { createClient } from '../../origin/auth/clients.js';
+import { type Config, loadConfig } from '../../origin/config/load.js';
+import type { Db } from '../../origin/db/driver.js';
+import { createLogger } from '../../origin/observability/logger.js';
+import { type RunningServer, startServer } from '../../origin/server.js';
+import { openTestDb } from './db.js';
+
+export const TEST_SECRET_KEY = 'test-secret-key-test-secret-key-0123456789';
+export const TEST_ORIGIN_TOKEN = 'test-origin-token-test-origin-token-0123456789';
+
+export interface TestOrigin {
+  url: string;
+  api: string;
+  config: Config;
+  server: RunningServer;
+  db: Db;
+  dirs: { upload: string; output: string };
+  /** Every JSON log line the origin wrote. */
+  logs: Record<string, unknown>[];
+  newClient(scopes?: string[]): Promise<{ client_id: string; client_secret: string }>;
+  /** A real token from the token endpoint, for a fresh client with these scopes. */
+  token(scopes?: string[]): Promise<string>;
+  /** A token signed directly with the origin's secret (for crafted claims). */
+  craftToken(
+    claims: Record<string, unknown>,
+    opts?: { alg?: string; key?: Uint8Array; expiresIn?: string },
+  ): Promise<string>;
+  upload(body: Uint8Array, token: string, contentType?: string): Promise<Response>;
+  variant(path: string, query?: string, headers?: Record<string, string>): Promise<Response>;
+  /** The value of a Prometheus series in /metrics (sum over matching label sets). */
+  metric(name: string, labels?: Record<string, string>): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function startTestOrigin(env: Record<string, string> = {}): Promise<TestOrigin> {
+  const base = await mkdtemp(join(tmpdir(), 'imgedge-origin-'));
+  const dirs = { upload: join(base, 'uploads'), output: join(base, 'variants') };
+  const config = loadConfig({
+    SECRET_KEY: TEST_SECRET_KEY,
+    ORIGIN_AUTH_TOKEN: TEST_ORIGIN_TOKEN,
+    API_HOST: '127.0.0.1',
+    API_PORT: '0',
+    UPLOAD_DIR: dirs.upload,
+    OUTPUT_DIR: dirs.output,
+    LOG_LEVEL: 'debug',
+    SHUTDOWN_TIMEOUT_MS: '2000',
+    ...env,
+  });
+  const logs: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of String(chunk).split('\n')) if (line) logs.push(JSON.parse(line));
+      done();
+    },
+  });
+  const testDb = await openTestDb();
+  const server = await startServer(config, createLogger({ level: 'debug', destination: sink }), {
+    db: testDb.db,
+  });
+  const url = server.url;
+  const api = `${url}${config.apiPrefix}`;
+
+  const origin: TestOrigin = {
+    url,
+    api,
+    config,
+    server,
+    db: testDb.db,
+    dirs,
+    logs,
+    newClient: (scopes = ['images:read', 'images:write']) => createClient(testDb.db, 'test', scopes),
+    async token(scopes) {
+      const client = await origin.newClient(scopes);
+      const res = await fetch(`${api}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: client.client_id,
+          client_secret: client.client_secret,
+        }),
+      });
+      if (res.status !== 200) throw new Error(`token endpoint answered ${res.status}: ${await res.text()}`);
+      return ((await res.json()) as { access_token: string }).access_token;
+    },
+    craftToken(claims, opts = {}) {
+      const jwt = new SignJWT({ scope: 'images:read images:write', ...claims })
+        .setProtectedHeader({ alg: opts.alg ?? 'HS256' })
+        .setIssuedAt()
+        .setExpirationTime(opts.expiresIn ?? '5m');
+      if (!('iss' in claims)) jwt.setIssuer(config.jwt.issuer);
+      if (!('aud' in claims)) jwt.setAudience(config.jwt.audience);
+      if (!('sub' in claims)) jwt.setSubject('crafted-client');
+      return jwt.sign(opts.key ?? new TextEncoder().encode(TEST_SECRET_KEY));
+    },
+    upload(body, token, contentType = 'image/jpeg') {
+      return fetch(`${api}/images`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
+        body,
+      });
+    },
+    variant(path, query, headers = {}) {
+      return fetch(`${url}/internal/v1/variants/${path}${query ? `?${query}` : ''}`, {
+        headers: { authorization: `Bearer ${TEST_ORIGIN_TOKEN}`, ...headers },
+      });
+    },
+    async metric(name, labels = {}) {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      let sum = 0;
+      for (const line of text.split('\n')) {
+        const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$/.exec(line);
+        if (!m || m[1] !== name) continue;
+        const set = Object.fromEntries(
+          [...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]),
+        );
+        if (Object.entries(labels).every(([k, v]) => set[k] === v)) sum += Number(m[3]);
+      }
+      return sum;
+    },
+    async close() {
+      await server.shutdown();
+      await testDb.close();
+      await rm(base, { recursive: true, force: true });
+    },
+  };
+  return origin;
+}
