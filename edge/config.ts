@@ -19,6 +19,8 @@ export interface EdgeBindings {
   PRESETS?: string;
   JWT_SECRET?: string;
   JWKS_URL?: string;
+  JWKS_CACHE_MAX_AGE_MS?: string;
+  JWKS_COOLDOWN_MS?: string;
   JWT_ISSUER?: string;
   JWT_AUDIENCE?: string;
   MAX_FILE_SIZE?: string;
@@ -47,7 +49,16 @@ export interface EdgeConfig {
   signedUrls: 'off' | 'presets-free' | 'required';
   signingKeys: string[];
   presets: CompiledPresets;
-  jwt: { secret: string | undefined; jwksUrl: string | undefined; issuer: string; audience: string };
+  jwt: {
+    secret: string | undefined;
+    jwksUrl: string | undefined;
+    /** How long a fetched JWKS is used before it is fetched again. */
+    jwksCacheMaxAgeMs: number;
+    /** Least time between two fetches when a token names an unknown `kid` (a rotation). */
+    jwksCooldownMs: number;
+    issuer: string;
+    audience: string;
+  };
   maxFileSize: number;
   limits: { image: RateSpec; api: RateSpec; token: RateSpec; timeoutMs: number };
   upstash: { url: string; token: string } | undefined;
@@ -123,6 +134,8 @@ const schema = z
     PRESETS: z.optional(z.string()),
     JWT_SECRET: z.optional(secret),
     JWKS_URL: z.optional(httpUrl),
+    JWKS_CACHE_MAX_AGE_MS: int(0, 86_400_000, 600_000),
+    JWKS_COOLDOWN_MS: int(0, 600_000, 30_000),
     JWT_ISSUER: text('imgedge'),
     JWT_AUDIENCE: text('imgedge-api'),
     MAX_FILE_SIZE: z._default(
@@ -202,7 +215,14 @@ export function parseEdgeConfig(env: EdgeBindings): EdgeConfig {
     signedUrls: e.SIGNED_URLS,
     signingKeys: [e.SIGNING_KEY, e.SIGNING_KEY_PREVIOUS].filter((k): k is string => k !== undefined),
     presets,
-    jwt: { secret: e.JWT_SECRET, jwksUrl: e.JWKS_URL, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
+    jwt: {
+      secret: e.JWT_SECRET,
+      jwksUrl: e.JWKS_URL,
+      jwksCacheMaxAgeMs: e.JWKS_CACHE_MAX_AGE_MS,
+      jwksCooldownMs: e.JWKS_COOLDOWN_MS,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+    },
     maxFileSize: e.MAX_FILE_SIZE,
     limits: {
       image: e.IMAGE_RATE_LIMIT,

@@ -16,7 +16,14 @@ export interface UpstashLimiterOptions {
  * handled by the rate-limit middleware (fail open or closed per route), not by the library.
  */
 export function upstashLimiter(options: UpstashLimiterOptions): Limiter {
-  const redis = new Redis({ url: options.url, token: options.token, enableTelemetry: false });
+  // No client-side retries: a slow or broken limiter must hit RATE_LIMIT_TIMEOUT_MS and fail
+  // open or closed at once, not wait out retries.
+  const redis = new Redis({
+    url: options.url,
+    token: options.token,
+    enableTelemetry: false,
+    retry: { retries: 0 },
+  });
   const ratelimit = new Ratelimit({
     redis,
     limiter: Ratelimit.slidingWindow(options.spec.requests, `${options.spec.windowSeconds} s`),

@@ -64,13 +64,17 @@ export function apiRoutes(prefix: string) {
 async function proxy(c: Context<EdgeEnv>, upload: boolean): Promise<Response> {
   const config = c.get('config');
   let body = c.req.raw.body;
+  let cap: ByteCap | undefined;
   if (upload) {
     const declared = Number(c.req.header('content-length') ?? Number.NaN);
     if (Number.isFinite(declared) && declared > config.maxFileSize) {
       throw tooLarge(config.maxFileSize);
     }
     // No (trustworthy) length: count while streaming and cut the upload off past the cap.
-    if (body && !Number.isFinite(declared)) body = body.pipeThrough(byteCap(config.maxFileSize));
+    if (body && !Number.isFinite(declared)) {
+      cap = byteCap(config.maxFileSize);
+      body = body.pipeThrough(cap.stream);
+    }
   }
   const headers = new Headers();
   for (const name of FORWARD_REQUEST_HEADERS) {
@@ -80,10 +84,22 @@ async function proxy(c: Context<EdgeEnv>, upload: boolean): Promise<Response> {
   const url = new URL(c.req.url);
   const init: RequestInit = { method: c.req.method, headers };
   if (body && !isRead(c.req.method)) init.body = body;
-  const res = await fetchOrigin(`${config.originUrl}${url.pathname}${url.search}`, init, {
-    timeoutMs: upload ? config.uploadTimeoutMs : config.originTimeoutMs,
-    requestId: c.get('requestId'),
-  });
+  let res: Response;
+  try {
+    res = await fetchOrigin(`${config.originUrl}${url.pathname}${url.search}`, init, {
+      timeoutMs: upload ? config.uploadTimeoutMs : config.originTimeoutMs,
+      requestId: c.get('requestId'),
+    });
+  } catch (err) {
+    // The cap aborted the upload mid-stream: that is the client's 413, not an origin failure.
+    if (cap?.exceeded()) throw tooLarge(config.maxFileSize);
+    throw err;
+  }
+  if (cap?.exceeded()) {
+    // The origin answered (e.g. 4xx on the truncated stream) after the cap cut the body off.
+    await res.body?.cancel();
+    throw tooLarge(config.maxFileSize);
+  }
   return passThrough(res, { 'cache-control': res.headers.get('cache-control') ?? 'no-store' });
 }
 
@@ -93,13 +109,20 @@ function tooLarge(limit: number): ImgedgeError {
   });
 }
 
-function byteCap(limit: number): TransformStream<Uint8Array, Uint8Array> {
+interface ByteCap {
+  stream: TransformStream<Uint8Array, Uint8Array>;
+  /** True once more than `limit` bytes went by (the stream is then errored). */
+  exceeded(): boolean;
+}
+
+function byteCap(limit: number): ByteCap {
   let seen = 0;
-  return new TransformStream({
+  const stream = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
       seen += chunk.byteLength;
       if (seen > limit) controller.error(tooLarge(limit));
       else controller.enqueue(chunk);
     },
   });
+  return { stream, exceeded: () => seen > limit };
 }

@@ -75,6 +75,15 @@ describe('edge config', () => {
     expect(found[0]!.startsWith(message)).toBe(true);
   });
 
+  it('JWKS cache max age and cooldown: defaults 10 min and 30 s, configurable for rotations', () => {
+    expect(parseEdgeConfig(base).jwt).toMatchObject({ jwksCacheMaxAgeMs: 600_000, jwksCooldownMs: 30_000 });
+    const c = parseEdgeConfig({ ...base, JWKS_CACHE_MAX_AGE_MS: '60000', JWKS_COOLDOWN_MS: '0' });
+    expect(c.jwt).toMatchObject({ jwksCacheMaxAgeMs: 60_000, jwksCooldownMs: 0 });
+    expect(problems({ ...base, JWKS_COOLDOWN_MS: '-1' })[0]).toMatch(
+      /^JWKS_COOLDOWN_MS must be a whole number/,
+    );
+  });
+
   it('needs no signing key when signing is off', () => {
     expect(parseEdgeConfig({ ...base, SIGNING_KEY: '', SIGNED_URLS: 'off' }).signingKeys).toEqual([]);
   });

@@ -1,0 +1,46 @@
+/**
+ * What the edge tests' globalSetup (edge-global-setup.ts, in Node) hands to the tests in workerd
+ * through `project.provide` / `inject`. Types only: this module is imported on both sides.
+ */
+
+export interface EdgeTestImages {
+  /** 320×240 photo-like JPEG (opaque). */
+  photo: string;
+  /** 200×100 PNG, half transparent. */
+  alpha: string;
+  /** 3-frame animated GIF. */
+  gif: string;
+  /** A well-formed id that names no image. */
+  missing: string;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The main real origin. */
+    originUrl: string;
+    /** ORIGIN_AUTH_TOKEN shared by the edge and both origins. */
+    originToken: string;
+    /** The origin's SECRET_KEY, i.e. the edge's JWT_SECRET (HS256). */
+    jwtSecret: string;
+    /** The edge's SIGNING_KEY in the default bindings. */
+    signingKey: string;
+    images: EdgeTestImages;
+    /** A second real origin with TRANSFORM_CONCURRENCY=1, TRANSFORM_QUEUE=0 (overload, slow variants). */
+    busyOriginUrl: string;
+    /** 1024×768 photo-like JPEG on the busy origin: AVIF variants of it take a while. */
+    busyImage: string;
+    /** OAuth client of the main origin (images:read images:write). */
+    client: { id: string; secret: string };
+    /** Access token of that client, from the origin's token endpoint. */
+    apiToken: string;
+    /** Base64 of a JPEG generated for this run (never uploaded yet). */
+    uploadJpeg: string;
+    /** Upstash-REST bridge to the real Redis. */
+    upstashUrl: string;
+    upstashToken: string;
+    /** edge-stub-server.ts: JWKS endpoints and a never-answering path. */
+    stubUrl: string;
+    /** Unique per run: keeps Redis rate-limit keys of one run away from the next. */
+    runId: string;
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * The real services the edge tests run against, in their own Node process (spawned by
+ * edge-global-setup.ts; run by hand with `node --import tsx test/support/edge-servers.ts`):
+ * - the REAL origin (startTestOrigin: Postgres at TEST_DATABASE_URL, else PGlite) with fixture
+ *   images uploaded through its API, an OAuth client and a token;
+ * - a second real origin with TRANSFORM_CONCURRENCY=1 and TRANSFORM_QUEUE=0, whose queue
+ *   overflows at once (503 + Retry-After) and whose AVIF variants are slow (origin timeouts);
+ * - the Upstash-REST bridge over the real Redis at TEST_REDIS_URL (default redis://127.0.0.1:6379);
+ * - edge-stub-server.ts (JWKS endpoints, a never-answering path).
+ *
+ * Prints one line `EDGE_SERVERS <json>` (the values of edge-context.ts) once everything is up, and
+ * stops everything on SIGTERM/SIGINT. A separate process, not the globalSetup's own: the workers
+ * project's Vite config resolves modules for workerd (conditions, inlined deps), which breaks
+ * Node-only packages such as ioredis and sharp when the globalSetup imports them.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ProvidedContext } from 'vitest';
+import './edge-context.js';
+import { startEdgeStubServer } from './edge-stub-server.js';
+import { alphaPng, animatedGif, photoJpeg } from './images.js';
+import { startTestOrigin, TEST_ORIGIN_TOKEN, TEST_SECRET_KEY, type TestOrigin } from './origin.js';
+import { startUpstashBridge } from './upstash-bridge.js';
+
+/** The edge's SIGNING_KEY in the default bindings (≥ 32 characters). */
+const SIGNING_KEY = 'edge-test-signing-key-0123456789abcdef';
+
+export type EdgeServersInfo = Pick<
+  ProvidedContext,
+  | 'originUrl'
+  | 'originToken'
+  | 'jwtSecret'
+  | 'signingKey'
+  | 'images'
+  | 'busyOriginUrl'
+  | 'busyImage'
+  | 'client'
+  | 'apiToken'
+  | 'uploadJpeg'
+  | 'upstashUrl'
+  | 'upstashToken'
+  | 'stubUrl'
+  | 'runId'
+>;
+
+async function uploadFixture(origin: TestOrigin, token: string, bytes: Buffer, type: string) {
+  const res = await origin.upload(new Uint8Array(bytes), token, type);
+  if (res.status !== 201) throw new Error(`fixture upload answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { id: string }).id;
+}
+
+const closers: (() => Promise<void>)[] = [];
+
+/** Start a service and remember how to stop it, even if a sibling fails to start. */
+async function started<T extends { close(): Promise<void> }>(service: Promise<T>): Promise<T> {
+  const s = await service;
+  closers.push(() => s.close());
+  return s;
+}
+
+async function stopAll(): Promise<void> {
+  for (const close of closers.splice(0).reverse()) {
+    await close().catch((err: unknown) => console.error('edge-servers: close failed:', err));
+  }
+}
+
+async function main(): Promise<EdgeServersInfo> {
+  const runId = randomBytes(6).toString('hex');
+  const upstashToken = `edge-tests-${runId}`;
+  const results = await Promise.allSettled([
+    started(startTestOrigin()),
+    started(startTestOrigin({ TRANSFORM_CONCURRENCY: '1', TRANSFORM_QUEUE: '0' })),
+    started(
+      startUpstashBridge({
+        redisUrl: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+        token: upstashToken,
+      }),
+    ),
+    started(startEdgeStubServer()),
+  ]);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const [origin, busy, bridge, stub] = results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+    TestOrigin,
+    TestOrigin,
+    { url: string },
+    { url: string },
+  ];
+
+  const client = await origin.newClient(['images:read', 'images:write']);
+  const [apiToken, busyToken, photo, alpha, gif, big, fresh] = await Promise.all([
+    origin.token(),
+    busy.token(),
+    photoJpeg(320, 240, 7),
+    alphaPng(),
+    animatedGif(),
+    photoJpeg(1024, 768, 11),
+    // A different seed every run: the same bytes uploaded twice by one owner answer 200, not 201.
+    photoJpeg(96, 64, Number.parseInt(runId.slice(0, 8), 16)),
+  ]);
+  const [photoId, alphaId, gifId, busyImage] = await Promise.all([
+    uploadFixture(origin, apiToken, photo, 'image/jpeg'),
+    uploadFixture(origin, apiToken, alpha, 'image/png'),
+    uploadFixture(origin, apiToken, gif, 'image/gif'),
+    uploadFixture(busy, busyToken, big, 'image/jpeg'),
+  ]);
+  return {
+    originUrl: origin.url,
+    originToken: TEST_ORIGIN_TOKEN,
+    jwtSecret: TEST_SECRET_KEY,
+    signingKey: SIGNING_KEY,
+    images: { photo: photoId, alpha: alphaId, gif: gifId, missing: `nothere${runId}` },
+    busyOriginUrl: busy.url,
+    busyImage,
+    client: { id: client.client_id, secret: client.client_secret },
+    apiToken,
+    uploadJpeg: fresh.toString('base64'),
+    upstashUrl: bridge.url,
+    upstashToken,
+    stubUrl: stub.url,
+    runId,
+  };
+}
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    void stopAll().finally(() => process.exit(0));
+  });
+}
+
+try {
+  const info = await main();
+  process.stdout.write(`EDGE_SERVERS ${JSON.stringify(info)}\n`);
+} catch (err) {
+  console.error('edge-servers: start-up failed:', err);
+  await stopAll();
+  process.exit(1);
+}

@@ -1,0 +1,78 @@
+/**
+ * A tiny third-party-style HTTP server for the edge tests (runs in Node, from the globalSetup):
+ *
+ * - `GET /jwks/<name>` serves the JSON Web Key Set last stored under `<name>` (`{"keys":[]}` before
+ *   any), like an identity provider's `jwks_uri`; `PUT /jwks/<name>` stores a new set (a key
+ *   rotation); `GET /jwks/<name>/fetches` says how many times the set was served.
+ * - `/hang/...` accepts the request and never answers (a dependency that is up but stuck), for
+ *   timeouts: the limiter's RATE_LIMIT_TIMEOUT_MS, the health probe's HEALTH_TIMEOUT_MS.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface EdgeStubServer {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startEdgeStubServer(): Promise<EdgeStubServer> {
+  const sets = new Map<string, { body: string; fetches: number }>();
+  const sockets = new Set<Socket>();
+
+  const send = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(JSON.stringify(body));
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://stub').pathname;
+    if (path.startsWith('/hang/')) {
+      req.resume(); // read (and drop) any body, then never answer
+      return;
+    }
+    const jwks = /^\/jwks\/([A-Za-z0-9_-]{1,64})(\/fetches)?$/.exec(path);
+    if (!jwks) return send(res, 404, { error: 'not found' });
+    const name = jwks[1]!;
+    if (jwks[2]) return send(res, 200, { fetches: sets.get(name)?.fetches ?? 0 });
+    if (req.method === 'PUT' || req.method === 'POST') {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const body = Buffer.concat(chunks).toString('utf8');
+      const parsed = JSON.parse(body) as { keys?: unknown };
+      if (!Array.isArray(parsed.keys)) return send(res, 400, { error: 'a JWKS needs a keys array' });
+      sets.set(name, { body, fetches: sets.get(name)?.fetches ?? 0 });
+      return send(res, 200, { stored: parsed.keys.length });
+    }
+    if (req.method === 'GET') {
+      const entry = sets.get(name) ?? { body: '{"keys":[]}', fetches: 0 };
+      entry.fetches++;
+      sets.set(name, entry);
+      res.writeHead(200, { 'content-type': 'application/jwk-set+json', 'cache-control': 'no-store' });
+      res.end(entry.body);
+      return;
+    }
+    send(res, 405, { error: 'method not allowed' });
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => send(res, 500, { error: String(err) }));
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
+  };
+}
