@@ -32,6 +32,9 @@ export interface EdgeBindings {
   UPSTASH_REDIS_REST_TOKEN?: string;
   NOT_FOUND_TTL?: string;
   HEALTH_TIMEOUT_MS?: string;
+  CF_ZONE_ID?: string;
+  CF_API_TOKEN?: string;
+  CF_API_BASE?: string;
   ENVIRONMENT?: string;
 }
 
@@ -64,6 +67,8 @@ export interface EdgeConfig {
   upstash: { url: string; token: string } | undefined;
   notFoundTtl: number;
   healthTimeoutMs: number;
+  /** Cloudflare cache purge on image delete (every colo, by Cache-Tag); unset → no purge. */
+  purge: { zoneId: string; apiToken: string; apiBase: string } | undefined;
   environment: string;
 }
 
@@ -158,6 +163,9 @@ const schema = z
     UPSTASH_REDIS_REST_TOKEN: z.optional(z.string().check(z.minLength(1))),
     NOT_FOUND_TTL: int(0, 86_400, 60),
     HEALTH_TIMEOUT_MS: int(1, 30_000, 2_000),
+    CF_ZONE_ID: z.optional(z.string().check(z.regex(/^[A-Za-z0-9]{1,64}$/, 'must be a Cloudflare zone id'))),
+    CF_API_TOKEN: z.optional(z.string().check(z.minLength(1))),
+    CF_API_BASE: z._default(httpUrl, 'https://api.cloudflare.com/client/v4'),
     ENVIRONMENT: text('development'),
   })
   .check(
@@ -167,6 +175,9 @@ const schema = z
       if (e.SIGNED_URLS !== 'off' && !e.SIGNING_KEY)
         issue('SIGNING_KEY', `is required when SIGNED_URLS=${e.SIGNED_URLS}`);
       if (!e.JWT_SECRET && !e.JWKS_URL) issue('JWT_SECRET', 'or JWKS_URL is required to verify API tokens');
+      if (Boolean(e.CF_ZONE_ID) !== Boolean(e.CF_API_TOKEN)) {
+        issue('CF_API_TOKEN', 'and CF_ZONE_ID must be set together');
+      }
       if (Boolean(e.UPSTASH_REDIS_REST_URL) !== Boolean(e.UPSTASH_REDIS_REST_TOKEN)) {
         issue('UPSTASH_REDIS_REST_TOKEN', 'and UPSTASH_REDIS_REST_URL must be set together');
       }
@@ -236,6 +247,10 @@ export function parseEdgeConfig(env: EdgeBindings): EdgeConfig {
         : undefined,
     notFoundTtl: e.NOT_FOUND_TTL,
     healthTimeoutMs: e.HEALTH_TIMEOUT_MS,
+    purge:
+      e.CF_ZONE_ID && e.CF_API_TOKEN
+        ? { zoneId: e.CF_ZONE_ID, apiToken: e.CF_API_TOKEN, apiBase: e.CF_API_BASE }
+        : undefined,
     environment: e.ENVIRONMENT,
   };
 }

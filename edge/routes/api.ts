@@ -5,6 +5,7 @@
  */
 import { type Context, Hono } from 'hono';
 import { ImgedgeError } from '../../shared/errors.js';
+import { purgeImage } from '../cache/purge.js';
 import type { EdgeEnv } from '../env.js';
 import { jwtAuth } from '../middleware/jwt-auth.js';
 import { rateLimit } from '../middleware/rate-limit.js';
@@ -57,6 +58,12 @@ export function apiRoutes(prefix: string) {
     }),
   );
   app.post(`${prefix}/images`, (c) => proxy(c, true));
+  app.delete(`${prefix}/images/:id`, async (c) => {
+    const res = await proxy(c, false);
+    if (res.status === 204)
+      c.executionCtx.waitUntil(purgeImage(c.get('config'), c.req.param('id'), c.get('requestId')));
+    return res;
+  });
   app.all(`${prefix}/*`, (c) => proxy(c, false));
   return app;
 }

@@ -7,6 +7,7 @@ import { type Context, Hono } from 'hono';
 import { ImgedgeError } from '../../shared/errors.js';
 import { type ImageRequest, negotiateFormat, parseImageRequest } from '../../shared/options/index.js';
 import { verifyPath } from '../../shared/signature.js';
+import { cacheTagFor } from '../cache/purge.js';
 import { defaultCache, etagMatches, notFoundCacheKey, variantCacheKey } from '../cache/variant-cache.js';
 import type { EdgeConfig } from '../config.js';
 import type { EdgeEnv } from '../env.js';
@@ -102,6 +103,7 @@ async function fromOrigin(
       if (v !== null) headers.set(h, v);
     }
     headers.set('cache-control', IMMUTABLE);
+    headers.set('cache-tag', cacheTagFor(r.request.id));
     const stored = new Response(res.body, { status: 200, headers });
     c.executionCtx.waitUntil(defaultCache().put(key, stored.clone()));
     return stored;
@@ -111,6 +113,7 @@ async function fromOrigin(
     const headers = new Headers({
       'content-type': res.headers.get('content-type') ?? 'application/problem+json',
       'cache-control': `public, max-age=${config.notFoundTtl}`,
+      'cache-tag': cacheTagFor(r.request.id),
     });
     const stored = new Response(body, { status: 404, headers });
     c.executionCtx.waitUntil(defaultCache().put(notFoundCacheKey(c.req.url, r.request.id), stored.clone()));
@@ -132,6 +135,8 @@ function finish(
   negotiated: boolean,
 ): Response {
   const headers = new Headers(res.headers);
+  // The tag is for purging the cache, not for clients.
+  headers.delete('cache-tag');
   headers.set('x-cache', cacheStatus);
   if (negotiated && res.status === 200) headers.set('vary', 'Accept');
   if (res.status === 200 && etagMatches(c.req.header('if-none-match'), res.headers.get('etag'))) {

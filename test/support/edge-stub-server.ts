@@ -4,6 +4,8 @@
  * - `GET /jwks/<name>` serves the JSON Web Key Set last stored under `<name>` (`{"keys":[]}` before
  *   any), like an identity provider's `jwks_uri`; `PUT /jwks/<name>` stores a new set (a key
  *   rotation); `GET /jwks/<name>/fetches` says how many times the set was served.
+ * - `POST /cloudflare/zones/<zone>/purge_cache` stands in for Cloudflare's purge API (which cannot
+ *   be reached here): it records each call; `GET /cloudflare/purges` lists them.
  * - `/hang/...` accepts the request and never answers (a dependency that is up but stuck), for
  *   timeouts: the limiter's RATE_LIMIT_TIMEOUT_MS, the health probe's HEALTH_TIMEOUT_MS.
  */
@@ -18,6 +20,7 @@ export interface EdgeStubServer {
 
 export async function startEdgeStubServer(): Promise<EdgeStubServer> {
   const sets = new Map<string, { body: string; fetches: number }>();
+  const purges: { zone: string; authorization: string | undefined; body: unknown }[] = [];
   const sockets = new Set<Socket>();
 
   const send = (res: ServerResponse, status: number, body: unknown) => {
@@ -30,6 +33,18 @@ export async function startEdgeStubServer(): Promise<EdgeStubServer> {
     if (path.startsWith('/hang/')) {
       req.resume(); // read (and drop) any body, then never answer
       return;
+    }
+    if (path === '/cloudflare/purges') return send(res, 200, purges);
+    const purge = /^\/cloudflare\/zones\/([A-Za-z0-9]+)\/purge_cache$/.exec(path);
+    if (purge && req.method === 'POST') {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      purges.push({
+        zone: purge[1]!,
+        authorization: req.headers.authorization,
+        body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+      });
+      return send(res, 200, { success: true, errors: [], messages: [], result: { id: purge[1] } });
     }
     const jwks = /^\/jwks\/([A-Za-z0-9_-]{1,64})(\/fetches)?$/.exec(path);
     if (!jwks) return send(res, 404, { error: 'not found' });

@@ -1,0 +1,46 @@
+/**
+ * Deleting an image must also stop the edge from serving its variants, which are cached as
+ * `immutable` for a year in every colo. Each stored variant (and cached 404) carries a Cache-Tag
+ * naming its image; a delete purges that tag through Cloudflare's API, in every colo at once.
+ */
+import type { EdgeConfig } from '../config.js';
+
+export function cacheTagFor(id: string): string {
+  return `imgedge-${id}`;
+}
+
+export async function purgeImage(config: EdgeConfig, id: string, requestId: string): Promise<void> {
+  const purge = config.purge;
+  if (!purge) {
+    console.warn(
+      JSON.stringify({
+        level: 'warn',
+        id: requestId,
+        msg: 'image deleted but CF_ZONE_ID/CF_API_TOKEN are not set: its cached variants stay at the edge',
+        image: id,
+      }),
+    );
+    return;
+  }
+  try {
+    const res = await fetch(`${purge.apiBase}/zones/${purge.zoneId}/purge_cache`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${purge.apiToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ tags: [cacheTagFor(id)] }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const body = (await res.json().catch(() => ({}))) as { success?: boolean; errors?: unknown };
+    if (!res.ok || body.success !== true)
+      throw new Error(`HTTP ${res.status} ${JSON.stringify(body.errors ?? '')}`);
+  } catch (err) {
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        id: requestId,
+        msg: 'cache purge failed',
+        image: id,
+        error: String(err),
+      }),
+    );
+  }
+}
