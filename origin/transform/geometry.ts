@@ -1,0 +1,106 @@
+/**
+ * Resize geometry, as pure functions of the header dimensions and the options. Everything the
+ * client gives (w, h, gravity, rot then flip) refers to the final image:
+ * - dpr multiplies w/h; the output never exceeds 8192 px per side;
+ * - without `enlarge`, the output never exceeds the source: a box (cover/contain/fill) is scaled
+ *   down as a whole, keeping the aspect ratio the client asked for.
+ *
+ * How that maps onto sharp: sharp resizes before it rotates (cheap: the small image is rotated,
+ * and JPEG shrink-on-load still applies), scaling against the un-rotated image, then crops or
+ * pads in the rotated frame. So for a quarter turn the box is given in un-rotated axes, except
+ * for cover/contain, whose crop/pad would then be transposed: there the rotation runs first.
+ * sharp also mirrors before it rotates, so for a quarter turn h and v swap.
+ */
+import type { Fit, ImageOptions } from '../../shared/options/types.js';
+
+export const MAX_OUTPUT_SIDE = 8192;
+
+export interface ResizePlan {
+  width: number;
+  height: number;
+  fit: Fit;
+}
+
+export interface ResizeInput {
+  /** Display size of the source (one frame), before any trim. */
+  srcWidth: number;
+  srcHeight: number;
+  options: ImageOptions;
+}
+
+export function isQuarterTurn(options: ImageOptions): boolean {
+  return options.rot === 90 || options.rot === 270;
+}
+
+/** Rotate (and mirror) before resizing: a quarter turn with a crop or pad to a w×h box. */
+export function rotatesFirst(options: ImageOptions): boolean {
+  const fit = options.fit ?? 'inside';
+  return (
+    isQuarterTurn(options) &&
+    (fit === 'cover' || fit === 'contain') &&
+    options.w !== undefined &&
+    options.h !== undefined
+  );
+}
+
+/** The mirroring to ask sharp for (it mirrors before rotating) so that rot happens first. */
+export function sharpFlip(options: ImageOptions): { flip: boolean; flop: boolean } {
+  const h = options.flip === 'h' || options.flip === 'hv';
+  const v = options.flip === 'v' || options.flip === 'hv';
+  // flip_h ∘ rot90 = rot90 ∘ flip_v: a quarter turn exchanges the mirror axes.
+  return isQuarterTurn(options) ? { flip: h, flop: v } : { flip: v, flop: h };
+}
+
+/** The sharp resize box, or undefined when the source passes through at its own size. */
+export function planResize({ srcWidth, srcHeight, options }: ResizeInput): ResizePlan | undefined {
+  const quarterTurn = isQuarterTurn(options);
+  // Plan in the final image's axes…
+  const [sw, sh] = quarterTurn ? [srcHeight, srcWidth] : [srcWidth, srcHeight];
+  const plan = planFinal(sw, sh, options);
+  // …then hand sharp the box in the axes it resizes in.
+  if (!plan || !quarterTurn || rotatesFirst(options)) return plan;
+  return { ...plan, width: plan.height, height: plan.width };
+}
+
+function planFinal(srcWidth: number, srcHeight: number, options: ImageOptions): ResizePlan | undefined {
+  const dpr = options.dpr ?? 1;
+  const enlarge = options.enlarge ?? false;
+  const fit = options.fit ?? 'inside';
+  const bw = options.w === undefined ? undefined : options.w * dpr;
+  const bh = options.h === undefined ? undefined : options.h * dpr;
+
+  if (bw === undefined && bh === undefined) {
+    if (srcWidth <= MAX_OUTPUT_SIDE && srcHeight <= MAX_OUTPUT_SIDE) return undefined;
+    return { width: MAX_OUTPUT_SIDE, height: MAX_OUTPUT_SIDE, fit: 'inside' };
+  }
+  if (bw === undefined || bh === undefined) {
+    // One side given: scale to it, whatever the fit; the free side is capped by an inside box.
+    const side = (given: number, source: number) =>
+      px(Math.min(given, MAX_OUTPUT_SIDE, enlarge ? given : source));
+    return bw === undefined
+      ? { width: MAX_OUTPUT_SIDE, height: side(bh as number, srcHeight), fit: 'inside' }
+      : { width: side(bw, srcWidth), height: MAX_OUTPUT_SIDE, fit: 'inside' };
+  }
+
+  let k = Math.min(1, MAX_OUTPUT_SIDE / bw, MAX_OUTPUT_SIDE / bh);
+  if (!enlarge && (fit === 'cover' || fit === 'contain' || fit === 'fill')) {
+    k = Math.min(k, srcWidth / bw, srcHeight / bh);
+  }
+  let width = bw * k;
+  let height = bh * k;
+  if (fit === 'outside') {
+    // The result covers the box, so one side can run past it: keep that side under the cap too.
+    let scale = Math.max(width / srcWidth, height / srcHeight);
+    if (!enlarge) scale = Math.min(scale, 1);
+    const longest = Math.max(srcWidth, srcHeight) * scale;
+    if (longest > MAX_OUTPUT_SIDE) {
+      width *= MAX_OUTPUT_SIDE / longest;
+      height *= MAX_OUTPUT_SIDE / longest;
+    }
+  }
+  return { width: px(width), height: px(height), fit };
+}
+
+function px(value: number): number {
+  return Math.max(1, Math.round(value));
+}

@@ -1,0 +1,48 @@
+/**
+ * The output plan, decided from the options and the source header before anything is decoded:
+ * the format (explicit `f`, or `f=auto` resolved from the edge's capability class and the
+ * source), and whether the frames of an animated source are kept.
+ */
+import { resolveAutoFormat } from '../../shared/options/negotiate.js';
+import type { ImageOptions, OutputFormat } from '../../shared/options/types.js';
+import { isOpaque, parseBg } from './colour.js';
+import type { AutoTarget, OutputPlan, SourceInfo } from './types.js';
+
+export const CONTENT_TYPES: Record<OutputFormat, string> = {
+  avif: 'image/avif',
+  webp: 'image/webp',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  gif: 'image/gif',
+};
+
+/** Formats that can carry transparency. */
+export function supportsAlpha(format: OutputFormat): boolean {
+  return format !== 'jpeg';
+}
+
+/** Formats sharp can write with several frames. */
+export function supportsAnimation(format: OutputFormat): boolean {
+  return format === 'webp' || format === 'gif';
+}
+
+/**
+ * Operations libvips cannot apply to a multi-frame image change the geometry the client asked
+ * for, so they win over the animation: the first frame is served. (Smart-crop gravity only moves
+ * the crop, so on an animation it falls back to the centre instead; see steps/resize.ts.)
+ */
+export function needsSingleFrame(options: ImageOptions): boolean {
+  return options.trim !== undefined || options.rot === 90 || options.rot === 270;
+}
+
+export function planOutput(options: ImageOptions, source: SourceInfo, autoTarget: AutoTarget): OutputPlan {
+  const anim = options.anim ?? true;
+  const animated = source.animated && anim && !needsSingleFrame(options);
+  // An opaque bg flattens the image, so an alpha source no longer needs an alpha format.
+  const flattened = options.bg !== undefined && isOpaque(parseBg(options.bg));
+  const format =
+    options.f === undefined || options.f === 'auto'
+      ? resolveAutoFormat(autoTarget, { hasAlpha: source.hasAlpha && !flattened, animated }, anim)
+      : options.f;
+  return { format, keepFrames: animated && supportsAnimation(format) };
+}

@@ -1,0 +1,36 @@
+/**
+ * Load: read the header (no pixel decoded), enforce the pixel cap, plan the output, and open the
+ * one sharp pipeline every later step configures: all frames only when they are kept, else the
+ * first; the decoder aborts on errors and truncation; the processing timeout starts here.
+ */
+import sharp, { type Sharp, type SharpOptions } from 'sharp';
+import { assertPixelCap, timeoutSeconds } from '../limits.js';
+import { planOutput } from '../output.js';
+import { readMetadata, toSourceInfo } from '../source.js';
+import type { TransformContext, TransformLimits, TransformRequest } from '../types.js';
+
+/** Decoder options shared by every instance opened on a source. */
+export function decoderOptions(limits: Pick<TransformLimits, 'maxInputPixels'>): SharpOptions {
+  return {
+    // libvips re-checks width × height × frames against the cap while loading (defence in depth).
+    limitInputPixels: Math.max(1, limits.maxInputPixels),
+    // Reject corrupt or truncated pixel data; tolerate mere warnings (common, harmless in the wild).
+    failOn: 'error',
+    sequentialRead: true,
+  };
+}
+
+/** Options for reading the header only: no pixel cap there, so the cap check can say by how much. */
+export function headerOptions(): SharpOptions {
+  return { limitInputPixels: false, failOn: 'error' };
+}
+
+export async function load(req: TransformRequest, limits: TransformLimits): Promise<TransformContext> {
+  const source = toSourceInfo(await readMetadata(sharp(req.input, headerOptions())));
+  const output = planOutput(req.options, source, req.autoTarget ?? 'jpeg');
+  const frames = output.keepFrames ? source.pages : 1;
+  assertPixelCap(source.width, source.height, frames, limits.maxInputPixels);
+  const image: Sharp = sharp(req.input, { ...decoderOptions(limits), animated: output.keepFrames });
+  image.timeout({ seconds: timeoutSeconds(limits) });
+  return { options: req.options, source, output, image };
+}

@@ -1,0 +1,20 @@
+/**
+ * rot (clockwise, after auto-orient), then flip (h mirrors left-right, v top-bottom) of the
+ * rotated image. Applied after the resize, except where geometry.ts says it must come first.
+ */
+import type { Sharp } from 'sharp';
+import type { ImageOptions } from '../../../shared/options/types.js';
+import { rotatesFirst, sharpFlip } from '../geometry.js';
+import type { Step } from '../types.js';
+
+export function applyRotateFlip(image: Sharp, options: ImageOptions): void {
+  // planOutput drops the frames for 90/270 (libvips rotates multi-frame images only by 180).
+  if (options.rot !== undefined && options.rot !== 0) image.rotate(options.rot);
+  const { flip, flop } = sharpFlip(options);
+  if (flip) image.flip();
+  if (flop) image.flop();
+}
+
+export const rotateFlip: Step = ({ image, options }) => {
+  if (!rotatesFirst(options)) applyRotateFlip(image, options);
+};

@@ -1,0 +1,82 @@
+/** Types of the transform pipeline: its public request/result and the context its steps share. */
+import type { Sharp } from 'sharp';
+import type { ImageOptions, OutputFormat } from '../../shared/options/types.js';
+
+/** The edge's capability class for `f=auto` (see shared/options/negotiate.ts). */
+export type AutoTarget = 'avif' | 'webp' | 'jpeg';
+
+export interface TransformLimits {
+  /** Largest decoded pixel count: width × height × frames decoded. Default 50 000 000. */
+  maxInputPixels: number;
+  /** Processing timeout (sharp `.timeout`, whole seconds, rounded up). Default 30 000. */
+  timeoutMs: number;
+}
+
+export interface TransformRequest {
+  /** The source: bytes, or the path of a stored original. */
+  input: Buffer | string;
+  options: ImageOptions;
+  /** Used when `options.f` is absent or `auto`. Default `jpeg`. */
+  autoTarget?: AutoTarget;
+  limits?: Partial<TransformLimits>;
+}
+
+export interface TransformResult {
+  data: Buffer;
+  format: OutputFormat;
+  contentType: string;
+  width: number;
+  /** Height of one frame. */
+  height: number;
+  frames: number;
+  hasAlpha: boolean;
+  bytes: number;
+}
+
+export interface ProbeResult {
+  /** sharp's decoder name (`jpeg`, `png`, `webp`, `gif`, `tiff`), with AV1 HEIF reported as `avif`. */
+  format: string;
+  /** Display width, EXIF orientation applied. */
+  width: number;
+  /** Display height of one frame, EXIF orientation applied. */
+  height: number;
+  /** Frames of an animated GIF/WebP, else 1. */
+  frames: number;
+  hasAlpha: boolean;
+  /** The EXIF Orientation tag (1..8) when present. */
+  orientation?: number;
+}
+
+/** What the pipeline knows about the source before decoding it (from its header). */
+export interface SourceInfo {
+  /** sharp's decoder name: jpeg, png, webp, gif, heif, tiff. */
+  format: string;
+  /** Display size of one frame (EXIF orientation applied). */
+  width: number;
+  height: number;
+  /** Frames (animated GIF/WebP) or pages in the file. */
+  pages: number;
+  /** A GIF or WebP with more than one frame. */
+  animated: boolean;
+  hasAlpha: boolean;
+  /** An embedded ICC profile is present. */
+  hasProfile: boolean;
+  orientation?: number;
+}
+
+/** The output decided before the pipeline is built. */
+export interface OutputPlan {
+  format: OutputFormat;
+  /** Decode and encode every frame (animated source, anim on, webp/gif out, no single-frame op). */
+  keepFrames: boolean;
+}
+
+/** The one object every step reads and configures. Steps only configure `image`: one pass. */
+export interface TransformContext {
+  readonly options: ImageOptions;
+  readonly source: SourceInfo;
+  readonly output: OutputPlan;
+  readonly image: Sharp;
+}
+
+export type Step = (ctx: TransformContext) => void;

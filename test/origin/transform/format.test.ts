@@ -1,0 +1,143 @@
+/**
+ * Output format: explicit f, and f=auto from the edge's capability class plus the source
+ * (alpha → png instead of jpeg; animation → webp/gif). Asserted by sniffing the bytes.
+ */
+import { describe, expect, it } from 'vitest';
+import { transform } from '../../../origin/transform/index.js';
+import type { AutoTarget } from '../../../origin/transform/types.js';
+import type { OutputFormat } from '../../../shared/options/types.js';
+import { alphaPng, animatedGif, photoJpeg, RED } from '../../support/images.js';
+import { expectPixel, pixelAt, sniff } from './helpers.js';
+
+/** sharp's decoder name for each output format (AVIF is read by the HEIF loader). */
+const SNIFFED: Record<OutputFormat, string> = {
+  avif: 'heif',
+  webp: 'webp',
+  jpeg: 'jpeg',
+  png: 'png',
+  gif: 'gif',
+};
+const CONTENT_TYPE: Record<OutputFormat, string> = {
+  avif: 'image/avif',
+  webp: 'image/webp',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  gif: 'image/gif',
+};
+
+describe('explicit f', () => {
+  it.each(['avif', 'webp', 'jpeg', 'png', 'gif'] as const)('f=%s writes %s', async (f) => {
+    const out = await transform({ input: await photoJpeg(160, 120), options: { f, w: 80 } });
+    expect(out.format).toBe(f);
+    expect(out.contentType).toBe(CONTENT_TYPE[f]);
+    expect(out.bytes).toBe(out.data.length);
+    const meta = await sniff(out.data);
+    expect(meta.format).toBe(SNIFFED[f]);
+    expect([meta.width, meta.height]).toEqual([80, 60]);
+  });
+
+  it('f wins over autoTarget', async () => {
+    const out = await transform({
+      input: await photoJpeg(64, 48),
+      options: { f: 'png' },
+      autoTarget: 'avif',
+    });
+    expect((await sniff(out.data)).format).toBe('png');
+  });
+});
+
+describe('f=auto', () => {
+  const opaque = [
+    [undefined, 'jpeg'],
+    ['jpeg', 'jpeg'],
+    ['webp', 'webp'],
+    ['avif', 'avif'],
+  ] as const;
+
+  it.each(opaque)('opaque photo, target %s → %s', async (autoTarget, expected) => {
+    const req = { input: await photoJpeg(64, 48), options: { f: 'auto' as const } };
+    const out = await transform(autoTarget === undefined ? req : { ...req, autoTarget });
+    expect(out.format).toBe(expected);
+    expect((await sniff(out.data)).format).toBe(SNIFFED[expected]);
+  });
+
+  it('an absent f means auto', async () => {
+    const out = await transform({ input: await photoJpeg(64, 48), options: {}, autoTarget: 'webp' });
+    expect((await sniff(out.data)).format).toBe('webp');
+  });
+
+  const alpha: Array<[AutoTarget, OutputFormat]> = [
+    ['jpeg', 'png'],
+    ['webp', 'webp'],
+    ['avif', 'avif'],
+  ];
+
+  it.each(alpha)('alpha source, target %s → %s with the alpha kept', async (autoTarget, expected) => {
+    const out = await transform({ input: await alphaPng(), options: {}, autoTarget });
+    expect(out.format).toBe(expected);
+    expect(out.hasAlpha).toBe(true);
+    const meta = await sniff(out.data);
+    expect(meta.format).toBe(SNIFFED[expected]);
+    expect(meta.hasAlpha).toBe(true);
+    await expectPixel(out.data, 50, 50, RED);
+    expect((await pixelAt(out.data, 150, 50))[3]).toBe(0);
+  });
+
+  it('alpha source with an opaque bg, target jpeg → jpeg (flattened, nothing to keep)', async () => {
+    const out = await transform({ input: await alphaPng(), options: { bg: '2060c0' }, autoTarget: 'jpeg' });
+    expect(out.format).toBe('jpeg');
+    expect(out.hasAlpha).toBe(false);
+    await expectPixel(out.data, 150, 50, { r: 0x20, g: 0x60, b: 0xc0 }, 16);
+  });
+
+  const animated: Array<[AutoTarget, OutputFormat]> = [
+    ['jpeg', 'gif'],
+    ['webp', 'webp'],
+    ['avif', 'webp'],
+  ];
+
+  it.each(animated)('animated source, target %s → animated %s', async (autoTarget, expected) => {
+    const out = await transform({ input: await animatedGif(), options: {}, autoTarget });
+    expect(out.format).toBe(expected);
+    expect(out.frames).toBe(3);
+    const meta = await sniff(out.data);
+    expect(meta.format).toBe(expected);
+    expect(meta.pages).toBe(3);
+  });
+
+  it('animated source with anim=0, target avif → a single-frame avif', async () => {
+    const out = await transform({ input: await animatedGif(), options: { anim: false }, autoTarget: 'avif' });
+    expect(out.format).toBe('avif');
+    expect(out.frames).toBe(1);
+    const meta = await sniff(out.data);
+    expect(meta.format).toBe('heif');
+    expect(meta.pages).toBe(1);
+  });
+});
+
+describe('hasAlpha says what the bytes carry', () => {
+  // The 3-frame GIF decodes with an (opaque) alpha channel; libwebp drops an opaque alpha plane.
+  const cases = [
+    ['photo', 'webp', false],
+    ['photo', 'png', false],
+    ['alpha', 'avif', true],
+    ['alpha', 'webp', true],
+    ['alpha', 'png', true],
+    ['alpha', 'gif', true],
+    ['alpha', 'jpeg', false],
+    ['gif', 'webp', false],
+    ['gif', 'png', true],
+  ] as const;
+
+  it.each(cases)('%s → %s: %s', async (source, f, expected) => {
+    const input =
+      source === 'photo'
+        ? await photoJpeg(64, 48)
+        : source === 'alpha'
+          ? await alphaPng()
+          : await animatedGif();
+    const out = await transform({ input, options: { f } });
+    expect(out.hasAlpha).toBe(expected);
+    expect((await sniff(out.data)).hasAlpha).toBe(expected);
+  });
+});
