@@ -38,14 +38,10 @@ describe('edge /health', () => {
 
   it('is 503 when the origin does not answer within HEALTH_TIMEOUT_MS', async () => {
     const env = makeEnv({ ORIGIN_URL: `${inject('stubUrl')}/hang`, HEALTH_TIMEOUT_MS: '150' });
-    const started = Date.now();
     const res = await call('/health', { env });
-    const elapsed = Date.now() - started;
     expect(res.status).toBe(503);
     const body = (await res.json()) as HealthBody;
     expect(body.checks.origin).toMatchObject({ status: 'fail', error: 'no answer within 150 ms' });
-    expect(elapsed).toBeGreaterThanOrEqual(140);
-    expect(elapsed).toBeLessThan(5_000);
   });
 
   it('a bad binding makes every request a 500 whose log line names the variable', async () => {

@@ -75,14 +75,10 @@ describe('origin failures', () => {
     const env = makeEnv({ ORIGIN_URL: busyOrigin(), ORIGIN_TIMEOUT_MS: '40' });
     // An uncached AVIF of a 1024×768 photo takes far longer than 40 ms.
     const path = await signed(`/img/w=1000,f=avif,q=61/${busyImage()}`);
-    const started = Date.now();
     const res = await call(path, { env, headers: { accept: ACCEPT.chrome } });
-    const elapsed = Date.now() - started;
     expect(res.status).toBe(504);
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(await problem(res)).toMatchObject({ status: 504, code: 'origin_timeout' });
-    expect(elapsed).toBeGreaterThanOrEqual(35);
-    expect(elapsed).toBeLessThan(2_000);
 
     // Nothing stored: with a patient edge the same URL is a MISS served by the origin.
     await busyIdle();

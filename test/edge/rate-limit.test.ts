@@ -184,19 +184,10 @@ describe('limiter failure policy', () => {
       UPSTASH_REDIS_REST_TOKEN: 'unused-token',
       RATE_LIMIT_TIMEOUT_MS: '300',
     });
-    let started = Date.now();
     const image = await miss(env, freshIp(), 213);
-    const imageMs = Date.now() - started;
     expect(image.status).toBe(200);
-    expect(imageMs).toBeGreaterThanOrEqual(290);
-    expect(imageMs).toBeLessThan(3_000);
-
-    started = Date.now();
     const res = await upload(env, inject('apiToken'));
-    const uploadMs = Date.now() - started;
     expect(res.status).toBe(503);
-    expect(uploadMs).toBeGreaterThanOrEqual(290);
-    expect(uploadMs).toBeLessThan(3_000);
     expect(jsonLogs()).toContainEqual(
       expect.objectContaining({
         msg: 'rate limiter unavailable: failing closed',
