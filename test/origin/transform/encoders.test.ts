@@ -21,10 +21,21 @@ describe('encoder options', () => {
     expect(encoderOptions('gif', 10)).toEqual(ENCODER_DEFAULTS.gif);
   });
 
-  it('returns copies (the defaults cannot be changed through them)', () => {
+  it('returns copies, and the defaults are frozen', () => {
     const opts = encoderOptions('webp') as { quality: number };
     opts.quality = 1;
     expect(ENCODER_DEFAULTS.webp.quality).toBe(80);
+    expect(Object.isFrozen(ENCODER_DEFAULTS.avif)).toBe(true);
+  });
+
+  it('are the measured choices (origin/transform/encoders.ts cites the figures)', () => {
+    expect(ENCODER_DEFAULTS).toEqual({
+      webp: { quality: 80, effort: 4 },
+      avif: { quality: 48, effort: 3, chromaSubsampling: '4:4:4' },
+      jpeg: { quality: 80, mozjpeg: true },
+      png: { compressionLevel: 9, adaptiveFiltering: false, palette: false },
+      gif: { effort: 4, dither: 0 },
+    });
   });
 });
 
