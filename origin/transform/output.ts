@@ -6,6 +6,7 @@
 import { resolveAutoFormat } from '../../shared/options/negotiate.js';
 import type { ImageOptions, OutputFormat } from '../../shared/options/types.js';
 import { isOpaque, parseBg } from './colour.js';
+import { planResize } from './geometry.js';
 import type { AutoTarget, OutputPlan, SourceInfo } from './types.js';
 
 export const CONTENT_TYPES: Record<OutputFormat, string> = {
@@ -35,14 +36,28 @@ export function needsSingleFrame(options: ImageOptions): boolean {
   return options.trim !== undefined || options.rot === 90 || options.rot === 270;
 }
 
+/**
+ * AVIF encodes cannot be interrupted by sharp's timeout and grow with the pixel count (effort 3:
+ * ≈0.6 s CPU at 3 MP, seconds beyond), so larger outputs are served as WebP instead — like
+ * Cloudflare Images, which also falls back from AVIF for large images. 8.3 MP ≈ a 3840×2160 frame.
+ */
+export const AVIF_MAX_PIXELS = 3840 * 2160;
+
+/** Output pixels of one frame: the resize box, or the source when nothing is resized. */
+function outputPixels(options: ImageOptions, source: SourceInfo): number {
+  const plan = planResize({ srcWidth: source.width, srcHeight: source.height, options });
+  return plan ? plan.width * plan.height : source.width * source.height;
+}
+
 export function planOutput(options: ImageOptions, source: SourceInfo, autoTarget: AutoTarget): OutputPlan {
   const anim = options.anim ?? true;
   const animated = source.animated && anim && !needsSingleFrame(options);
   // An opaque bg flattens the image, so an alpha source no longer needs an alpha format.
   const flattened = options.bg !== undefined && isOpaque(parseBg(options.bg));
-  const format =
+  const wanted =
     options.f === undefined || options.f === 'auto'
       ? resolveAutoFormat(autoTarget, { hasAlpha: source.hasAlpha && !flattened, animated }, anim)
       : options.f;
+  const format = wanted === 'avif' && outputPixels(options, source) > AVIF_MAX_PIXELS ? 'webp' : wanted;
   return { format, keepFrames: animated && supportsAnimation(format) };
 }

@@ -4,9 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { transform } from '../../../origin/transform/index.js';
-import type { AutoTarget } from '../../../origin/transform/types.js';
+import { AVIF_MAX_PIXELS, planOutput } from '../../../origin/transform/output.js';
+import type { AutoTarget, SourceInfo } from '../../../origin/transform/types.js';
 import type { OutputFormat } from '../../../shared/options/types.js';
-import { alphaPng, animatedGif, photoJpeg, RED } from '../../support/images.js';
+import { alphaPng, animatedGif, largeFlatPng, photoJpeg, RED } from '../../support/images.js';
 import { expectPixel, pixelAt, sniff } from './helpers.js';
 
 /** sharp's decoder name for each output format (AVIF is read by the HEIF loader). */
@@ -139,5 +140,36 @@ describe('hasAlpha says what the bytes carry', () => {
     const out = await transform({ input, options: { f } });
     expect(out.hasAlpha).toBe(expected);
     expect((await sniff(out.data)).hasAlpha).toBe(expected);
+  });
+});
+
+describe('AVIF size cap', () => {
+  const source = (width: number, height: number): SourceInfo => ({
+    format: 'jpeg',
+    width,
+    height,
+    pages: 1,
+    animated: false,
+    hasAlpha: false,
+    hasProfile: false,
+  });
+
+  it('serves outputs over AVIF_MAX_PIXELS as webp, whether avif was explicit or negotiated', () => {
+    expect(AVIF_MAX_PIXELS).toBe(3840 * 2160);
+    expect(planOutput({ f: 'avif' }, source(4000, 3000), 'jpeg').format).toBe('webp');
+    expect(planOutput({}, source(4000, 3000), 'avif').format).toBe('webp');
+    expect(planOutput({ f: 'avif', w: 3840, h: 2160, fit: 'fill' }, source(4000, 3000), 'jpeg').format).toBe(
+      'avif',
+    );
+    expect(planOutput({ f: 'avif', w: 800 }, source(4000, 3000), 'jpeg').format).toBe('avif');
+    // dpr multiplies the box: 2000×1500 at dpr 2 is 4000×3000, over the cap.
+    expect(planOutput({ f: 'avif', w: 2000, dpr: 2 }, source(4000, 3000), 'jpeg').format).toBe('webp');
+  });
+
+  it('a real transform of an 8.6 MP source with f=avif comes out as webp', async () => {
+    const out = await transform({ input: await largeFlatPng(3900, 2200), options: { f: 'avif' } });
+    expect(out.format).toBe('webp');
+    expect((await sniff(out.data)).format).toBe('webp');
+    expect([out.width, out.height]).toEqual([3900, 2200]);
   });
 });
