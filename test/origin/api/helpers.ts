@@ -8,18 +8,9 @@ import type { TestOrigin } from '../../support/origin.js';
 
 export const PROBLEM_JSON = 'application/problem+json';
 
-export interface ImageRecord {
-  id: string;
-  sha256: string;
-  width: number;
-  height: number;
-  format: string;
-  bytes: number;
-  frames: number;
-  has_alpha: boolean;
-  created_at: string;
-  url: string;
-}
+import type { ImageRecord } from '../../../origin/images/record.js';
+
+export type { ImageRecord };
 
 export interface Problem {
   type: string;
