@@ -101,6 +101,22 @@ function planFinal(srcWidth: number, srcHeight: number, options: ImageOptions): 
   return { width: px(width), height: px(height), fit };
 }
 
+/**
+ * Pixels of one output frame. The area does not depend on the axis order, so the box planResize
+ * hands sharp (in sharp's axes) is compared with the source in the same axes.
+ */
+export function outputPixels(srcWidth: number, srcHeight: number, options: ImageOptions): number {
+  const plan = planResize({ srcWidth, srcHeight, options });
+  if (!plan) return srcWidth * srcHeight;
+  // cover crops to the box, contain pads to it, fill stretches to it.
+  if (plan.fit !== 'inside' && plan.fit !== 'outside') return plan.width * plan.height;
+  const rw = plan.width / srcWidth;
+  const rh = plan.height / srcHeight;
+  const ratio = plan.fit === 'inside' ? Math.min(rw, rh) : Math.max(rw, rh);
+  const k = options.enlarge ? ratio : Math.min(ratio, 1);
+  return px(srcWidth * k) * px(srcHeight * k);
+}
+
 function px(value: number): number {
   return Math.max(1, Math.round(value));
 }

@@ -6,7 +6,7 @@
 import { resolveAutoFormat } from '../../shared/options/negotiate.js';
 import type { ImageOptions, OutputFormat } from '../../shared/options/types.js';
 import { isOpaque, parseBg } from './colour.js';
-import { planResize } from './geometry.js';
+import { outputPixels } from './geometry.js';
 import type { AutoTarget, OutputPlan, SourceInfo } from './types.js';
 
 export const CONTENT_TYPES: Record<OutputFormat, string> = {
@@ -43,12 +43,6 @@ export function needsSingleFrame(options: ImageOptions): boolean {
  */
 export const AVIF_MAX_PIXELS = 3840 * 2160;
 
-/** Output pixels of one frame: the resize box, or the source when nothing is resized. */
-function outputPixels(options: ImageOptions, source: SourceInfo): number {
-  const plan = planResize({ srcWidth: source.width, srcHeight: source.height, options });
-  return plan ? plan.width * plan.height : source.width * source.height;
-}
-
 export function planOutput(options: ImageOptions, source: SourceInfo, autoTarget: AutoTarget): OutputPlan {
   const anim = options.anim ?? true;
   const animated = source.animated && anim && !needsSingleFrame(options);
@@ -58,6 +52,9 @@ export function planOutput(options: ImageOptions, source: SourceInfo, autoTarget
     options.f === undefined || options.f === 'auto'
       ? resolveAutoFormat(autoTarget, { hasAlpha: source.hasAlpha && !flattened, animated }, anim)
       : options.f;
-  const format = wanted === 'avif' && outputPixels(options, source) > AVIF_MAX_PIXELS ? 'webp' : wanted;
+  const format =
+    wanted === 'avif' && outputPixels(source.width, source.height, options) > AVIF_MAX_PIXELS
+      ? 'webp'
+      : wanted;
   return { format, keepFrames: animated && supportsAnimation(format) };
 }

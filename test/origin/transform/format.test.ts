@@ -162,6 +162,11 @@ describe('AVIF size cap', () => {
       'avif',
     );
     expect(planOutput({ f: 'avif', w: 800 }, source(4000, 3000), 'jpeg').format).toBe('avif');
+    // One side given: the real output (2400×1800 = 4.3 MP), not the 2400×8192 box, is what counts.
+    expect(planOutput({ f: 'avif', w: 2400 }, source(4000, 3000), 'jpeg').format).toBe('avif');
+    expect(planOutput({ f: 'avif', h: 2400 }, source(4000, 3000), 'jpeg').format).toBe('avif');
+    // inside never enlarges: a 12 MP source asked for 9000 px wide stays 12 MP → webp.
+    expect(planOutput({ f: 'avif', w: 8000 }, source(4000, 3000), 'jpeg').format).toBe('webp');
     // dpr multiplies the box: 2000×1500 at dpr 2 is 4000×3000, over the cap.
     expect(planOutput({ f: 'avif', w: 2000, dpr: 2 }, source(4000, 3000), 'jpeg').format).toBe('webp');
   });

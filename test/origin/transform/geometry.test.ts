@@ -1,6 +1,12 @@
 /** planResize and the rot/flip mapping, as pure functions (the golden tests check sharp agrees). */
 import { describe, expect, it } from 'vitest';
-import { MAX_OUTPUT_SIDE, planResize, rotatesFirst, sharpFlip } from '../../../origin/transform/geometry.js';
+import {
+  MAX_OUTPUT_SIDE,
+  outputPixels,
+  planResize,
+  rotatesFirst,
+  sharpFlip,
+} from '../../../origin/transform/geometry.js';
 import type { ImageOptions } from '../../../shared/options/types.js';
 
 const plan = (srcWidth: number, srcHeight: number, options: ImageOptions) =>
@@ -109,5 +115,19 @@ describe('rotate/flip mapping', () => {
     expect(sharpFlip({ flip: 'v', rot: 180 })).toEqual({ flip: true, flop: false });
     expect(sharpFlip({ flip: 'h', rot: 90 })).toEqual({ flip: true, flop: false });
     expect(sharpFlip({ flip: 'hv', rot: 270 })).toEqual({ flip: true, flop: true });
+  });
+});
+
+describe('outputPixels', () => {
+  it('is the real output area for every fit, not the resize box', () => {
+    expect(outputPixels(4000, 3000, {})).toBe(12_000_000);
+    expect(outputPixels(4000, 3000, { w: 1000 })).toBe(1000 * 750);
+    expect(outputPixels(4000, 3000, { h: 300 })).toBe(400 * 300);
+    expect(outputPixels(4000, 3000, { w: 800, h: 800 })).toBe(800 * 600);
+    expect(outputPixels(4000, 3000, { w: 800, h: 800, fit: 'cover' })).toBe(800 * 800);
+    expect(outputPixels(4000, 3000, { w: 800, h: 800, fit: 'outside' })).toBe(1067 * 800);
+    expect(outputPixels(400, 300, { w: 800 })).toBe(400 * 300);
+    expect(outputPixels(400, 300, { w: 800, enlarge: true })).toBe(800 * 600);
+    expect(outputPixels(4000, 3000, { w: 800, rot: 90 })).toBe(800 * 1067);
   });
 });
