@@ -1,7 +1,17 @@
 /** The origin process: validate config, start, and stop gracefully on SIGTERM/SIGINT. */
 import { ConfigError, loadConfig } from './config/load.js';
 import { createLogger } from './observability/logger.js';
+import { StartupError } from './runtime.js';
 import { startServer } from './server.js';
+
+/** Listen errors an operator fixes with one variable. */
+const LISTEN_ERRORS: Record<string, string> = {
+  EADDRINUSE: 'API_PORT',
+  EACCES: 'API_PORT',
+  EADDRNOTAVAIL: 'API_HOST',
+  ENOTFOUND: 'API_HOST',
+  EAI_AGAIN: 'API_HOST',
+};
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -19,14 +29,20 @@ async function main(): Promise<void> {
   try {
     server = await startServer(config, logger);
   } catch (err) {
+    // One line on stderr naming what to fix (no stack); the details go to the JSON log.
     const code = (err as NodeJS.ErrnoException).code;
+    let line: string;
     if (code === 'EADDRINUSE') {
-      process.stderr.write(
-        `imgedge origin: port ${config.port} on ${config.host} is already in use (API_PORT)\n`,
-      );
+      line = `port ${config.port} on ${config.host} is already in use (API_PORT)`;
+    } else if (code !== undefined && LISTEN_ERRORS[code]) {
+      line = `cannot listen on ${config.host}:${config.port}: ${(err as Error).message} (${LISTEN_ERRORS[code]})`;
+    } else if (err instanceof StartupError) {
+      line = `${err.message} (${err.variable})`;
     } else {
-      logger.fatal({ err }, 'origin failed to start');
+      line = `failed to start: ${err instanceof Error ? err.message : String(err)}`;
     }
+    logger.fatal({ err: err instanceof StartupError ? err.cause : err }, 'origin failed to start');
+    process.stderr.write(`imgedge origin: ${line.replaceAll('\n', ' ')}\n`);
     process.exit(1);
   }
   logger.info({ url: server.url, prefix: config.apiPrefix }, 'origin listening');

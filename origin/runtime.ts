@@ -27,6 +27,31 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/**
+ * A start-up failure that one setting explains (database unreachable, UPLOAD_DIR unusable…):
+ * the entry point prints it as one line naming `variable`, without a stack trace.
+ */
+export class StartupError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'StartupError';
+  }
+}
+
+async function startupStep<T>(variable: string, what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw new StartupError(variable, `${what}: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
+  }
+}
+
 export interface RuntimeOptions {
   /** Use this database instead of connecting from config (tests); the caller keeps ownership. */
   db?: Db;
@@ -39,28 +64,31 @@ export async function createRuntime(
 ): Promise<Runtime> {
   const metrics = createMetrics();
   const ownsDb = options.db === undefined;
+  const dbVariable = config.database.url ? 'DATABASE_URL' : 'PGLITE_DIR';
   const db =
     options.db ??
-    (await connectDb({
-      databaseUrl: config.database.url,
-      pgliteDir: config.database.pgliteDir,
-      maxConnections: config.database.poolMax,
-    }));
+    (await startupStep(dbVariable, 'cannot open the database', () =>
+      connectDb({
+        databaseUrl: config.database.url,
+        pgliteDir: config.database.pgliteDir,
+        maxConnections: config.database.poolMax,
+      }),
+    ));
   const closeDb = () => (ownsDb ? db.close() : Promise.resolve());
   try {
-    const applied = await migrate(db);
+    const applied = await startupStep(dbVariable, 'cannot reach or migrate the database', () => migrate(db));
     if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
     logger.info({ database: db.kind }, 'database ready');
 
     const originals = new OriginalStore(config.uploadDir);
-    await originals.init();
+    await startupStep('UPLOAD_DIR', `cannot use ${config.uploadDir}`, () => originals.init());
     const variantCache = new VariantCache({
       dir: config.outputDir,
       maxBytes: config.variantCacheBytes,
       onEvent: (event) => metrics.variantCache.inc({ event }),
       onSize: (bytes) => metrics.variantCacheBytes.set(bytes),
     });
-    await variantCache.init();
+    await startupStep('OUTPUT_DIR', `cannot use ${config.outputDir}`, () => variantCache.init());
     const pool = new WorkPool({
       concurrency: config.transform.concurrency,
       queue: config.transform.queue,

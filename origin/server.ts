@@ -1,4 +1,5 @@
 /** Serve a runtime over HTTP and stop it gracefully. */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Config } from './config/load.js';
@@ -27,6 +28,21 @@ export async function startServer(
   });
   // Requests are bounded by the transform timeout; keep idle sockets from pinning shutdown.
   if ('keepAliveTimeout' in server) server.keepAliveTimeout = 5000;
+  // Responses in progress, so that a shutdown can end their keep-alive connections: without that a
+  // connection busy at SIGTERM stays open after its response (until keepAliveTimeout, or for as
+  // long as the client keeps sending requests on it) and holds the shutdown up.
+  const inFlight = new Set<ServerResponse>();
+  let draining = false;
+  const http = server as Server;
+  const endAfter = (res: ServerResponse) => {
+    if (!res.headersSent) res.setHeader('connection', 'close');
+    else res.once('finish', () => setImmediate(() => http.closeIdleConnections()));
+  };
+  http.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+    if (draining) endAfter(res);
+  });
   const port = (server.address() as AddressInfo).port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   let stopping: Promise<void> | undefined;
@@ -37,8 +53,10 @@ export async function startServer(
     shutdown() {
       stopping ??= (async () => {
         runtime.beginShutdown();
+        draining = true;
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         if ('closeIdleConnections' in server) server.closeIdleConnections();
+        for (const res of inFlight) endAfter(res);
         const timer = new Promise<'timeout'>((resolve) =>
           setTimeout(() => resolve('timeout'), config.shutdownTimeoutMs).unref(),
         );

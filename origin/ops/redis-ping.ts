@@ -26,16 +26,21 @@ export function redisPing(url: string, timeoutMs: number): Promise<void> {
     };
     socket.setTimeout(timeoutMs, () => fail(new Error(`redis did not answer within ${timeoutMs} ms`)));
     socket.on('error', fail);
-    socket.on('connect', () => socket.write(payload));
-    socket.on('secureConnect', () => socket.write(payload));
+    // Closed before a full answer (no-op once settled): fail now rather than at the check timeout.
+    socket.on('close', () => fail(new Error('redis closed the connection without answering')));
+    // A TLS socket emits 'connect' (TCP) and then 'secureConnect': send the commands once.
+    socket.once(u.protocol === 'rediss:' ? 'secureConnect' : 'connect', () => socket.write(payload));
     socket.on('data', (chunk) => {
       reply += chunk.toString('latin1');
-      if (reply.startsWith('-')) return fail(new Error(`redis: ${reply.split('\r\n')[0]!.slice(1)}`));
-      const lines = reply.split('\r\n').filter(Boolean);
+      // Only whole lines count: a reply may arrive split across TCP segments ("+PO", "NG\r\n").
+      const lines = reply.split('\r\n').slice(0, -1);
+      const error = lines.find((l) => l.startsWith('-'));
+      if (error) return fail(new Error(`redis: ${error.slice(1, 120)}`));
       if (lines.length >= commands.length) {
         socket.destroy();
-        if (lines.at(-1) === '+PONG') resolve();
-        else reject(new Error(`redis: unexpected reply ${JSON.stringify(lines.at(-1))}`));
+        const last = lines[commands.length - 1];
+        if (last === '+PONG') resolve();
+        else reject(new Error(`redis: unexpected reply ${JSON.stringify(last?.slice(0, 80))}`));
       }
     });
   });
