@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config/load.js';
 import { createLogger } from './observability/logger.js';
 import { StartupError } from './runtime.js';
 import { startServer } from './server.js';
+import { restrictDecoders } from './transform/decoders.js';
 
 /** Listen errors an operator fixes with one variable. */
 const LISTEN_ERRORS: Record<string, string> = {
@@ -25,6 +26,8 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.logLevel });
+  // Only the accepted formats' decoders, process-wide (SVG, PDF and the like are refused).
+  restrictDecoders();
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer(config, logger);

@@ -41,7 +41,7 @@ export interface AppDeps {
 export function createApp(deps: AppDeps) {
   const app = new Hono<OriginEnv>();
   app.use(requestId({ logger: deps.logger }));
-  app.use(observe({ metrics: deps.metrics, quietPaths: ['/health/live', '/metrics'] }));
+  app.use(observe({ metrics: deps.metrics, quietPaths: ['/health', '/health/live', '/metrics'] }));
   app.onError(onError);
   app.notFound(notFound);
 
@@ -53,16 +53,9 @@ export function createApp(deps: AppDeps) {
 
   const api = new Hono<OriginEnv>();
   api.route('/', oauthRoutes({ db: deps.db, keys: deps.keys, ttlSeconds: deps.tokenTtlSeconds }));
+  // '/images/*' also matches '/images' itself (list and upload).
   api.use(
     '/images/*',
-    requireAuth({
-      key: deps.keys.verificationKey,
-      policy: deps.keys.policy,
-      scope: (method) => (method === 'GET' || method === 'HEAD' ? 'images:read' : 'images:write'),
-    }),
-  );
-  api.use(
-    '/images',
     requireAuth({
       key: deps.keys.verificationKey,
       policy: deps.keys.policy,

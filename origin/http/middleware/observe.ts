@@ -5,7 +5,7 @@ import type { OriginEnv } from '../env.js';
 
 export interface ObserveOptions {
   metrics: Metrics;
-  /** Paths not worth a log line (probes, scrapes); they are still counted. */
+  /** Probes and scrapes: logged at debug level while they succeed; always counted. */
   quietPaths?: readonly string[];
 }
 
@@ -16,22 +16,16 @@ export function observe(options: ObserveOptions) {
     const started = performance.now();
     await next();
     const seconds = (performance.now() - started) / 1000;
-    const route = c.finalized || c.res ? routeLabel(c) : 'unmatched';
+    const route = routeLabel(c);
     const labels = { method: c.req.method, route, status: String(c.res.status) };
     options.metrics.httpRequests.inc(labels);
     options.metrics.httpDuration.observe(labels, seconds);
-    if (!quiet.has(c.req.path)) {
-      c.var.log.info(
-        {
-          method: c.req.method,
-          route,
-          path: c.req.path,
-          status: c.res.status,
-          ms: Math.round(seconds * 1000),
-        },
-        'request',
-      );
-    }
+    // Probes and scrapes log at debug level while they succeed; a failing one is worth a line.
+    const level = quiet.has(c.req.path) && c.res.status < 400 ? 'debug' : 'info';
+    c.var.log[level](
+      { method: c.req.method, route, path: c.req.path, status: c.res.status, ms: Math.round(seconds * 1000) },
+      'request',
+    );
   });
 }
 
