@@ -8,6 +8,7 @@ import { connectDb } from './db/connect.js';
 import type { Db } from './db/driver.js';
 import { migrate } from './db/migrate.js';
 import { createApp } from './http/app.js';
+import { CursorSealer } from './images/cursor-seal.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import type { HealthCheck } from './ops/health.js';
@@ -128,6 +129,8 @@ export async function createRuntime(
       originals,
       variantCache,
       variants,
+      cursors: new CursorSealer(config.secretKey),
+      pool,
       checks,
       isShuttingDown: () => shuttingDown,
     });

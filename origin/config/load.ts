@@ -76,7 +76,8 @@ function databaseConfig(
         name: e.DB_NAME ?? e.DB_USER,
       }),
     poolMax: e.DB_POOL_MAX,
-    pgliteDir: resolve(e.PGLITE_DIR),
+    // `memory://` (and other PGlite URLs) are not paths.
+    pgliteDir: e.PGLITE_DIR.includes('://') ? e.PGLITE_DIR : resolve(e.PGLITE_DIR),
   };
 }
 

@@ -47,7 +47,10 @@ const url = (protocols: readonly string[]) =>
       { message: `must be a URL (${protocols.join(' or ')})` },
     );
 
-const secret = (min: number) => z.string().min(min, `must be at least ${min} characters long`);
+const secret = (min: number) =>
+  z
+    .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+    .min(min, `must be at least ${min} characters long`);
 
 /** The database variables alone (the client CLI needs only these). */
 export const databaseFields = {

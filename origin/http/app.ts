@@ -2,12 +2,14 @@
 import { Hono } from 'hono';
 import type { TokenKeys } from '../auth/keys.js';
 import type { Db } from '../db/driver.js';
+import type { CursorSealer } from '../images/cursor-seal.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { HealthCheck } from '../ops/health.js';
 import type { OriginalStore } from '../storage/originals.js';
 import type { VariantCache } from '../variants/disk-cache.js';
 import type { VariantService } from '../variants/service.js';
+import type { WorkPool } from '../variants/work-pool.js';
 import type { OriginEnv } from './env.js';
 import { notFound, onError } from './errors.js';
 import { observe } from './middleware/observe.js';
@@ -34,6 +36,9 @@ export interface AppDeps {
   originals: OriginalStore;
   variantCache: VariantCache;
   variants: VariantService;
+  cursors: CursorSealer;
+  /** Bounds every sharp decode: transforms, and the decode check of uploads. */
+  pool: WorkPool;
   checks: readonly HealthCheck[];
   isShuttingDown: () => boolean;
 }

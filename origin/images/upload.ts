@@ -1,6 +1,7 @@
 /**
  * The upload flow: stream to a temp file under the byte cap → sniff magic bytes → probe with sharp
- * under the pixel cap → decode once (truncated/corrupt data → 422) → fsync + rename to the content address → one INSERT. The file is durable
+ * under the pixel cap → decode once (truncated/corrupt data → 422), both in the bounded pool →
+ * fsync + rename to the content address → one INSERT. The file is durable
  * before the row exists, and the row exists before the client hears 201.
  */
 import { rm } from 'node:fs/promises';
@@ -12,6 +13,7 @@ import { discardRemainder, uploadSource } from '../uploads/body.js';
 import { receiveToFile } from '../uploads/receive.js';
 import { sniffImageType } from '../uploads/sniff.js';
 import { verifyDecodes } from '../uploads/verify.js';
+import type { WorkPool } from '../variants/work-pool.js';
 import { newImageId } from './ids.js';
 import { lockSource } from './source-lock.js';
 
@@ -20,6 +22,7 @@ export interface UploadDeps {
   originals: OriginalStore;
   maxFileSize: number;
   maxInputPixels: number;
+  pool: WorkPool;
 }
 
 export interface UploadResult {
@@ -38,8 +41,15 @@ export async function uploadImage(deps: UploadDeps, owner: string, request: Requ
   let committed = false;
   try {
     const { format } = await sniffImageType(received.head, received.path);
-    const info = await probe(received.path, { maxInputPixels: deps.maxInputPixels });
-    await verifyDecodes(received.path, { maxInputPixels: deps.maxInputPixels, animated: info.frames > 1 });
+    // Decoding is the heavy part: it shares the transforms' bounded pool (503 when full).
+    const info = await deps.pool.run(async () => {
+      const probed = await probe(received.path, { maxInputPixels: deps.maxInputPixels });
+      await verifyDecodes(received.path, {
+        maxInputPixels: deps.maxInputPixels,
+        animated: probed.frames > 1,
+      });
+      return probed;
+    });
     const result = await deps.db.transaction(async (tx) => {
       await lockSource(tx, received.sha256);
       const existing = await findLiveBySha(tx, owner, received.sha256);

@@ -23,6 +23,15 @@ export async function verifyDecodes(
       .raw()
       .toBuffer();
   } catch (err) {
+    // HEIC/HEIF with HEVC inside: sharp's prebuilt libvips carries no HEVC decoder (patents), so
+    // such a file is a format this origin cannot process, not a damaged image.
+    if (err instanceof Error && /compression format has not been built in/i.test(err.message)) {
+      throw new ImgedgeError(
+        'unsupported_media_type',
+        'HEIC/HEIF images compressed with HEVC cannot be decoded here; upload AVIF, JPEG, PNG or WebP instead',
+        { extra: { accepted: ['jpeg', 'png', 'webp', 'gif', 'avif', 'heif (AV1)', 'tiff'] }, cause: err },
+      );
+    }
     const mapped = toTransformError(err);
     if (isImgedgeError(mapped)) throw mapped;
     // Whatever else libvips says about a local file it just failed to decode: it is not an image.

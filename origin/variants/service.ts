@@ -91,7 +91,8 @@ export class VariantService {
         const explicit = req.options.f !== undefined && req.options.f !== 'auto';
         try {
           const result = await transform({
-            input: this.deps.originals.pathFor(sha256),
+            // Read the original once; the header read and the decode both work from this buffer.
+            input: await this.deps.originals.read(sha256),
             options: req.options,
             ...(explicit ? {} : { autoTarget: req.format as AutoTarget }),
             limits: { maxInputPixels: this.deps.maxInputPixels, timeoutMs: this.deps.timeoutMs },

@@ -3,12 +3,14 @@ import { z } from 'zod';
 import { ImgedgeError } from '../../../shared/errors.js';
 import type { Db } from '../../db/driver.js';
 import { getImage, listImages } from '../../db/images.js';
+import type { CursorSealer } from '../../images/cursor-seal.js';
 import { deleteImage } from '../../images/delete.js';
 import { toRecord } from '../../images/record.js';
 import { uploadImage } from '../../images/upload.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { OriginalStore } from '../../storage/originals.js';
 import type { VariantCache } from '../../variants/disk-cache.js';
+import type { WorkPool } from '../../variants/work-pool.js';
 import type { OriginEnv } from '../env.js';
 
 export interface ImageRouteDeps {
@@ -19,6 +21,8 @@ export interface ImageRouteDeps {
   maxFileSize: number;
   maxInputPixels: number;
   publicBaseUrl: string | undefined;
+  cursors: CursorSealer;
+  pool: WorkPool;
 }
 
 const listQuery = z.object({
@@ -53,10 +57,15 @@ export function imageRoutes(deps: ImageRouteDeps) {
         extra: { parameter: issue.path.join('.') },
       });
     }
-    const page = await listImages(deps.db, c.var.claims.sub, parsed.data);
+    const owner = c.var.claims.sub;
+    const { limit, cursor } = parsed.data;
+    const page = await listImages(deps.db, owner, {
+      limit,
+      cursor: cursor === undefined ? undefined : deps.cursors.open(cursor, owner),
+    });
     return c.json({
       items: page.items.map((row) => toRecord(row, deps.publicBaseUrl)),
-      next_cursor: page.nextCursor ?? null,
+      next_cursor: page.nextCursor ? deps.cursors.seal(page.nextCursor, owner) : null,
     });
   });
 

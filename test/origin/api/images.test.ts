@@ -118,7 +118,8 @@ describeDb('origin API: GET /images', () => {
   it('refuses a tampered cursor with 400 invalid_request', async () => {
     const page = await listOk(token, 'limit=2');
     const cursor = page.next_cursor!;
-    const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
+    // `<base64url(timestamp|id)>.<seal>`: the edits below change the inner cursor or the seal.
+    const decoded = Buffer.from(cursor.slice(0, cursor.lastIndexOf('.')), 'base64url').toString('utf8');
     const [ts, id] = decoded.split('|') as [string, string];
     const enc = (text: string) => Buffer.from(text).toString('base64url');
     // Sanity: the cursor is what it is documented to be, so the edits below are real tamperings.
@@ -142,6 +143,28 @@ describeDb('origin API: GET /images', () => {
       const problem = await expectProblem(res, 400, 'invalid_request');
       expect(problem.detail, bad).toMatch(/cursor/);
     }
+  });
+
+  it('refuses a cursor sealed for another owner, or re-sealed by hand, with 400', async () => {
+    const mine = (await listOk(token, 'limit=2')).next_cursor!;
+    const other = await ownerToken(origin, 'someone-else');
+    const theirs = await list(other, `limit=2&cursor=${encodeURIComponent(mine)}`);
+    expect((await expectProblem(theirs, 400, 'invalid_request')).parameter).toBe('cursor');
+    // A well-formed inner cursor with a forged seal (any edit of the position) is refused too.
+    const inner = mine.slice(0, mine.lastIndexOf('.'));
+    const forged = `${inner}.${Buffer.alloc(16).toString('base64url')}`;
+    await expectProblem(
+      await list(token, `limit=2&cursor=${encodeURIComponent(forged)}`),
+      400,
+      'invalid_request',
+    );
+    await expectProblem(
+      await list(token, `limit=2&cursor=${encodeURIComponent(inner)}`),
+      400,
+      'invalid_request',
+    );
+    // The genuine cursor still pages on.
+    expect((await listOk(token, `limit=2&cursor=${encodeURIComponent(mine)}`)).items).toHaveLength(2);
   });
 
   it('refuses a limit out of range with 400 invalid_request naming the parameter', async () => {

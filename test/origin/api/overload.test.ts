@@ -57,3 +57,25 @@ describeDb('origin API: transform queue full', () => {
     await small.arrayBuffer();
   });
 });
+
+describeDb('origin API: uploads share the bounded pool', () => {
+  it('an upload arriving while the pool and its queue are full is refused with 503 overloaded', async () => {
+    // One slow AVIF running and one waiting fill TRANSFORM_CONCURRENCY=1 + TRANSFORM_QUEUE=1.
+    const busy = [1500, 1501].map((w) => origin.variant(`w=${w}/${image.id}`, 'format=avif'));
+    for (let i = 0; i < 200 && (await origin.metric('imgedge_transform_queue_depth')) < 1; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(await origin.metric('imgedge_transform_queue_depth')).toBe(1);
+    const token = await origin.craftToken({ sub: 'busy-uploader' });
+    const refused = await origin.upload(await photoJpeg(300, 200, 31), token);
+    await expectProblem(refused, 503, 'overloaded');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    for (const res of await Promise.all(busy)) {
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+    }
+    // Nothing was stored for the refused upload; the same upload now succeeds.
+    const accepted = await origin.upload(await photoJpeg(300, 200, 31), token);
+    expect(accepted.status).toBe(201);
+  });
+});

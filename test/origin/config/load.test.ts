@@ -28,10 +28,7 @@ describe('origin config', () => {
   });
 
   it('names every missing secret', () => {
-    expect(problems({})).toEqual([
-      'SECRET_KEY Invalid input: expected string, received undefined',
-      'ORIGIN_AUTH_TOKEN Invalid input: expected string, received undefined',
-    ]);
+    expect(problems({})).toEqual(['SECRET_KEY is required', 'ORIGIN_AUTH_TOKEN is required']);
     expect(problems({ ...base, SECRET_KEY: 'short' })).toEqual([
       'SECRET_KEY must be at least 32 characters long',
     ]);
@@ -50,6 +47,13 @@ describe('origin config', () => {
     const [first, ...rest] = problems({ ...base, [key]: value });
     expect(rest).toEqual([]);
     expect(first?.startsWith(message)).toBe(true);
+  });
+
+  it('keeps a PGlite URL as it is and resolves a folder', () => {
+    expect(loadConfig({ ...base, PGLITE_DIR: 'memory://' }).database.pgliteDir).toBe('memory://');
+    expect(loadConfig({ ...base, PGLITE_DIR: 'rel/dir' }).database.pgliteDir).toBe(
+      `${process.cwd()}/rel/dir`,
+    );
   });
 
   it('parses sizes and booleans, and treats empty values as unset', () => {
