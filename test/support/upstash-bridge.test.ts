@@ -11,36 +11,17 @@ import { Ratelimit } from '@upstash/ratelimit';
 import { Redis as UpstashRedis } from '@upstash/redis';
 import { Redis as IORedis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { REDIS_REQUIRED, redisAnswers, TEST_REDIS_URL } from './services.js';
 import { startUpstashBridge, type UpstashBridge } from './upstash-bridge.js';
 
-const REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
-const REQUIRED = process.env.IMGEDGE_REQUIRE_SERVICES === '1' || Boolean(process.env.TEST_REDIS_URL);
 const TOKEN = `bridge-token-${randomUUID()}`;
 /** Unique per run, so concurrent or earlier runs never collide. */
 const PREFIX = `imgedge-test:upstash-bridge:${randomUUID()}`;
 
-async function redisAnswers(url: string): Promise<boolean> {
-  const probe = new IORedis(url, {
-    lazyConnect: true,
-    connectTimeout: 1000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
-
-const available = await redisAnswers(REDIS_URL);
-const skip = !available && !REQUIRED;
+const available = await redisAnswers(TEST_REDIS_URL);
+const skip = !available && !REDIS_REQUIRED;
 if (skip) {
-  console.warn(`[upstash-bridge.test] skipped: no Redis at ${REDIS_URL}; set TEST_REDIS_URL to run it`);
+  console.warn(`[upstash-bridge.test] skipped: no Redis at ${TEST_REDIS_URL}; set TEST_REDIS_URL to run it`);
 }
 
 /** Sleep so that the next `windowMs` of work starts early in a fixed window (no boundary crossing). */
@@ -59,9 +40,10 @@ describe.skipIf(skip)('Upstash REST bridge over a real Redis', () => {
   const key = (name: string) => `${PREFIX}:${name}`;
 
   beforeAll(async () => {
-    if (!available) throw new Error(`Redis is required but does not answer at ${REDIS_URL} (TEST_REDIS_URL)`);
-    admin = new IORedis(REDIS_URL);
-    bridge = await startUpstashBridge({ redisUrl: REDIS_URL, token: TOKEN });
+    if (!available)
+      throw new Error(`Redis is required but does not answer at ${TEST_REDIS_URL} (TEST_REDIS_URL)`);
+    admin = new IORedis(TEST_REDIS_URL);
+    bridge = await startUpstashBridge({ redisUrl: TEST_REDIS_URL, token: TOKEN });
   });
 
   afterEach(async () => {

@@ -13,7 +13,6 @@
 import { readdir } from 'node:fs/promises';
 import { createServer, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
-import { Redis as IORedis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../../origin/auth/clients.js';
 import { loadConfig } from '../../../origin/config/load.js';
@@ -27,12 +26,9 @@ import {
   TEST_SECRET_KEY,
   type TestOrigin,
 } from '../../support/origin.js';
+import { REDIS_REQUIRED, REQUIRE_SERVICES, redisAnswers, TEST_REDIS_URL } from '../../support/services.js';
 import { adminUrl, createPostgresDatabase, fetchToken, tempDirs } from '../../support/spawn-origin.js';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.js';
-
-const REQUIRE_SERVICES = process.env.IMGEDGE_REQUIRE_SERVICES === '1';
-const REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
-const REDIS_REQUIRED = REQUIRE_SERVICES || Boolean(process.env.TEST_REDIS_URL);
 
 interface Check {
   status: 'ok' | 'fail';
@@ -64,24 +60,6 @@ function expectShortError(error: string | undefined): void {
   expect(error!.length).toBeGreaterThan(0);
   expect(error!.length).toBeLessThan(200);
   expect(error).not.toMatch(/\n|\s+at\s+\S+\s+\(|node_modules|\.ts:\d+/);
-}
-
-async function redisAnswers(url: string): Promise<boolean> {
-  const probe = new IORedis(url, {
-    lazyConnect: true,
-    connectTimeout: 1000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
 }
 
 /** A loopback port that nothing listens on (bound, then released). */
@@ -144,16 +122,16 @@ describe(`/health and /health/live [${testDbKind}]`, () => {
 describe('/health with Redis configured', () => {
   let available = false;
   beforeAll(async () => {
-    available = await redisAnswers(REDIS_URL);
+    available = await redisAnswers(TEST_REDIS_URL);
   });
 
   it('REDIS_URL of a live redis-server: a redis check, ok, and 200', async (ctx) => {
     if (!available) {
       if (REDIS_REQUIRED)
-        throw new Error(`Redis is required but does not answer at ${REDIS_URL} (TEST_REDIS_URL)`);
-      ctx.skip(`no Redis at ${REDIS_URL}; set TEST_REDIS_URL (or IMGEDGE_REQUIRE_SERVICES=1 to fail)`);
+        throw new Error(`Redis is required but does not answer at ${TEST_REDIS_URL} (TEST_REDIS_URL)`);
+      ctx.skip(`no Redis at ${TEST_REDIS_URL}; set TEST_REDIS_URL (or IMGEDGE_REQUIRE_SERVICES=1 to fail)`);
     }
-    const origin = await startTestOrigin({ REDIS_URL });
+    const origin = await startTestOrigin({ REDIS_URL: TEST_REDIS_URL });
     try {
       const { status, body } = await health(origin.url);
       expect(status).toBe(200);
