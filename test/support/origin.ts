@@ -41,20 +41,24 @@ export interface TestOrigin {
   close(): Promise<void>;
 }
 
-export async function startTestOrigin(env: Record<string, string> = {}): Promise<TestOrigin> {
-  const base = await mkdtemp(join(tmpdir(), 'imgedge-origin-'));
-  const dirs = { upload: join(base, 'uploads'), output: join(base, 'variants') };
-  const config = loadConfig({
+/** Minimal valid environment of an origin (secrets, loopback, ephemeral port, its folders). */
+export function originEnv(dirs: { upload: string; output: string }, extra: Record<string, string> = {}) {
+  return {
     SECRET_KEY: TEST_SECRET_KEY,
     ORIGIN_AUTH_TOKEN: TEST_ORIGIN_TOKEN,
     API_HOST: '127.0.0.1',
     API_PORT: '0',
     UPLOAD_DIR: dirs.upload,
     OUTPUT_DIR: dirs.output,
-    LOG_LEVEL: 'debug',
-    SHUTDOWN_TIMEOUT_MS: '2000',
-    ...env,
-  });
+    LOG_LEVEL: 'info',
+    ...extra,
+  };
+}
+
+export async function startTestOrigin(env: Record<string, string> = {}): Promise<TestOrigin> {
+  const base = await mkdtemp(join(tmpdir(), 'imgedge-origin-'));
+  const dirs = { upload: join(base, 'uploads'), output: join(base, 'variants') };
+  const config = loadConfig(originEnv(dirs, { LOG_LEVEL: 'debug', SHUTDOWN_TIMEOUT_MS: '2000', ...env }));
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {

@@ -13,7 +13,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { testDbKind } from './db.js';
-import { TEST_ORIGIN_TOKEN, TEST_SECRET_KEY } from './origin.js';
+import { originEnv } from './origin.js';
+
+export { originEnv };
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -178,20 +180,6 @@ export interface OriginProcess {
   ): Promise<Record<string, unknown>>;
   /** Cleanup: SIGKILL if still running, and wait for the exit. */
   kill(): Promise<void>;
-}
-
-/** Minimal valid environment of an origin process (secrets, loopback, ephemeral port). */
-export function originEnv(dirs: { upload: string; output: string }, extra: Record<string, string> = {}) {
-  return {
-    SECRET_KEY: TEST_SECRET_KEY,
-    ORIGIN_AUTH_TOKEN: TEST_ORIGIN_TOKEN,
-    API_HOST: '127.0.0.1',
-    API_PORT: '0',
-    UPLOAD_DIR: dirs.upload,
-    OUTPUT_DIR: dirs.output,
-    LOG_LEVEL: 'info',
-    ...extra,
-  };
 }
 
 /** Starts `origin/main.ts` and resolves once it logged "origin listening" (rejects if it exits first). */

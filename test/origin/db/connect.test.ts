@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { insertClient, listClients } from '../../../origin/db/clients.js';
 import { connectDb, databaseUrlFromParts } from '../../../origin/db/connect.js';
 import { migrate } from '../../../origin/db/migrate.js';
-import { itRealPostgres, openTestDb, testDbKind } from '../../support/db.js';
+import { itRealPostgres, openTestDb } from '../../support/db.js';
 
 describe('databaseUrlFromParts', () => {
   it('builds a URL and encodes every part', () => {
