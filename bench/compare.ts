@@ -44,6 +44,10 @@ export interface CaseResult {
   mismatch?: string;
   /** Both sides produced byte-identical images (same work, same encoder settings); undefined when not comparable. */
   identicalOutput?: boolean;
+  /** Case-specific keys for the JSON line (BenchCase.fields). */
+  extra?: Record<string, unknown>;
+  /** BenchCase.ratioFloor, when the case sets one. */
+  ratioFloor?: number | null;
 }
 
 const MB = 1024 * 1024;
@@ -167,14 +171,17 @@ export async function runCase(c: BenchCase, ctx: CaseContext): Promise<CaseResul
       peakRssMb: Math.max(0, ...all.map((p) => p.peakRssSelf + p.peakRssOthers)) / MB,
       redoneRounds: redone,
     };
+    if (c.ratioFloor !== undefined) result.ratioFloor = c.ratioFloor;
     if (baseline) result.baseline = baseline;
     if (candidate) result.candidate = candidate;
     if (pids.length > 0) result.otherPeakRssMb = Math.max(0, ...all.map((p) => p.peakRssOthers)) / MB;
-    const note = c.note?.(state);
-    if (note) result.note = note;
     const mismatch = compareOutputs(outputs.B, outputs.C);
     if (mismatch) result.mismatch = mismatch;
     if (bytes.B && bytes.C) result.identicalOutput = bytes.B.equals(bytes.C);
+    const note = c.note?.(state, result);
+    if (note) result.note = note;
+    const extra = c.fields?.(state, result);
+    if (extra) result.extra = extra;
     return result;
   } finally {
     await c.teardown?.(state);

@@ -61,6 +61,7 @@ export function jsonLine(c: CaseResult): string {
     identical_output: c.identicalOutput ?? null,
     ...(c.mismatch ? { mismatch: c.mismatch } : {}),
     ...(c.note ? { note: c.note } : {}),
+    ...c.extra,
   });
 }
 
@@ -86,21 +87,22 @@ export function summaryTable(results: CaseResult[], failures: Failure[], skipped
   ];
   const rows = results.map((c) => {
     const q = ratio(c);
+    const floor = c.ratioFloor === undefined ? RATIO_FLOOR : c.ratioFloor;
     const errors = (c.baseline?.errors ?? 0) + (c.candidate?.errors ?? 0);
     const noisy =
       otherCpu(c) > NOISE_CORES ? ` (noisy: other processes used ${otherCpu(c).toFixed(2)} cores)` : '';
     const verdict =
       c.mismatch !== undefined
         ? 'OUTPUT MISMATCH'
-        : c.identicalOutput === false && q !== undefined && q < RATIO_FLOOR
-          ? `BELOW ${RATIO_FLOOR} (outputs differ: check the baseline mirrors the pipeline)`
+        : c.identicalOutput === false && q !== undefined && floor !== null && q < floor
+          ? `BELOW ${floor} (outputs differ: check the baseline mirrors the pipeline)`
           : errors > 0
             ? `ERRORS ${errors}`
-            : q === undefined
-              ? (c.note ?? '').slice(0, 60)
-              : q >= RATIO_FLOOR
+            : q === undefined || floor === null
+              ? (c.note ?? '').slice(0, 80)
+              : q >= floor
                 ? 'ok'
-                : `BELOW ${RATIO_FLOOR}`;
+                : `BELOW ${floor}`;
     return [
       c.name,
       String(c.concurrency),

@@ -3,6 +3,7 @@
  * baseline side (the reference: raw sharp, or the origin for edge cases) and a candidate side
  * (what imgedge ships). The runner warms both up and alternates them in rounds.
  */
+import type { CaseResult } from './compare.js';
 import type { Corpus } from './corpus.js';
 
 /** One operation; the harness runs many of them at a fixed concurrency. */
@@ -63,6 +64,12 @@ export interface BenchCase<S = unknown> {
   /** Labels for the summary table; default 'raw sharp' and 'pipeline'. */
   baselineLabel?: string;
   candidateLabel?: string;
+  /**
+   * Ratio under which the summary table flags the case (default RATIO_FLOOR, 0.95: issue 2's
+   * bar; issue 3's origin-over-HTTP bar is 0.9); null when the ratio is informational (e.g. two
+   * settings of the same system).
+   */
+  ratioFloor?: number | null;
   plan?(ctx: CaseContext): CasePlan;
   /** Return a reason to skip (e.g. a server that cannot start here); undefined to run. */
   skip?(ctx: CaseContext): Promise<string | undefined>;
@@ -73,8 +80,16 @@ export interface BenchCase<S = unknown> {
    */
   baseline?(state: S): Side | undefined;
   candidate(state: S): Side | undefined;
-  /** Why a side is missing, for the report (e.g. "pipeline not found"). */
-  note?(state: S): string | undefined;
+  /**
+   * A remark for the report (e.g. "pipeline not found", or a one-sided case's figure); it is shown
+   * in the summary table when the case has no ratio. Called after the rounds, before teardown.
+   */
+  note?(state: S, result: CaseResult): string | undefined;
+  /**
+   * Extra keys appended to the case's JSON line (after the standard ones), e.g. `req_s` and
+   * `origin_peak_rss_mb` for one-sided cases. Called after the rounds, before teardown.
+   */
+  fields?(state: S, result: CaseResult): Record<string, unknown>;
   /** Extra process ids (a spawned origin, workerd) whose RSS counts towards the peak. */
   pids?(state: S): number[];
   teardown?(state: S): Promise<void>;

@@ -41,6 +41,18 @@ function colour(image: Sharp, source: CorpusImage): Sharp {
   return source.hasProfile ? image.withIccProfile('srgb') : image;
 }
 
+/**
+ * The raw-sharp baseline: decode with the pipeline's flags, auto-orient, `geometry`, the colour
+ * step, `encode`. Also the reference of the origin-over-HTTP cases (cases/origin.ts).
+ */
+export function rawSharp(
+  source: CorpusImage,
+  geometry: (image: Sharp) => Sharp,
+  encode: (image: Sharp) => Sharp,
+): Promise<Buffer> {
+  return encode(colour(geometry(sharp(source.bytes, DECODER_OPTIONS).autoOrient()), source)).toBuffer();
+}
+
 function transformCase(spec: Spec): BenchCase {
   return defineCase<{ source: CorpusImage }>({
     name: spec.name,
@@ -49,9 +61,7 @@ function transformCase(spec: Spec): BenchCase {
     baseline:
       ({ source }) =>
       () =>
-        spec
-          .encode(colour(spec.geometry(sharp(source.bytes, DECODER_OPTIONS).autoOrient()), source))
-          .toBuffer(),
+        rawSharp(source, spec.geometry, spec.encode),
     candidate:
       ({ source }) =>
       () =>
@@ -60,7 +70,7 @@ function transformCase(spec: Spec): BenchCase {
 }
 
 /** What the pipeline does for `w` alone. */
-const toWidth = (width: number) => (image: Sharp) =>
+export const toWidth = (width: number) => (image: Sharp) =>
   image.resize({ width, height: MAX_SIDE, fit: 'inside', withoutEnlargement: true });
 
 export const cases: BenchCase[] = [
