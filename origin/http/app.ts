@@ -67,7 +67,7 @@ export function createApp(deps: AppDeps) {
       scope: (method) => (method === 'GET' || method === 'HEAD' ? 'images:read' : 'images:write'),
     }),
   );
-  api.route('/', imageRoutes(deps));
+  api.route('/', imageRoutes({ ...deps, variantService: deps.variants }));
   app.route(deps.apiPrefix, api);
 
   app.use('/internal/*', requireOriginToken(deps.originAuthToken));

@@ -11,6 +11,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { OriginalStore } from '../storage/originals.js';
 import { type AutoTarget, CONTENT_TYPES, transform } from '../transform/index.js';
 import { PIPELINE_VERSION, type VariantCache } from './disk-cache.js';
+import { ImageIdCache } from './id-cache.js';
 import { SingleFlight } from './single-flight.js';
 import type { WorkPool } from './work-pool.js';
 
@@ -43,6 +44,8 @@ export interface VariantServiceDeps {
 export class VariantService {
   private readonly flights = new SingleFlight<{ data: Buffer; format: string; ms: number }>();
 
+  private readonly ids = new ImageIdCache();
+
   constructor(private readonly deps: VariantServiceDeps) {}
 
   /** Strong validator for a variant, known before any bytes are produced. */
@@ -53,10 +56,19 @@ export class VariantService {
     return `"${h.slice(0, 27)}"`;
   }
 
-  async lookup(id: string) {
+  /** The sha256 of a live image's original (briefly cached in memory, see id-cache.ts). */
+  async lookup(id: string): Promise<string> {
+    const cached = this.ids.get(id);
+    if (cached) return cached;
     const image = await getImage(this.deps.db, id);
     if (!image) throw new ImgedgeError('not_found', 'No such image');
-    return image;
+    this.ids.set(id, image.sha256);
+    return image.sha256;
+  }
+
+  /** The image was deleted: stop mapping its id here at once. */
+  forget(id: string): void {
+    this.ids.forget(id);
   }
 
   async get(req: VariantRequest, sha256: string): Promise<Variant> {
@@ -81,6 +93,17 @@ export class VariantService {
       cache: shared ? 'shared' : 'miss',
       transformMs: made.ms,
     };
+  }
+
+  /** The original's bytes; gone (deleted meanwhile, e.g. through another replica) is a 404. */
+  private async readOriginal(sha256: string): Promise<Buffer> {
+    try {
+      return await this.deps.originals.read(sha256);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new ImgedgeError('not_found', 'No such image');
+      throw err;
+    }
   }
 
   private async produce(req: VariantRequest, sha256: string) {

@@ -10,6 +10,7 @@ import { uploadImage } from '../../images/upload.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { OriginalStore } from '../../storage/originals.js';
 import type { VariantCache } from '../../variants/disk-cache.js';
+import type { VariantService } from '../../variants/service.js';
 import type { WorkPool } from '../../variants/work-pool.js';
 import type { OriginEnv } from '../env.js';
 
@@ -23,6 +24,7 @@ export interface ImageRouteDeps {
   publicBaseUrl: string | undefined;
   cursors: CursorSealer;
   pool: WorkPool;
+  variantService: VariantService;
 }
 
 const listQuery = z.object({
@@ -76,7 +78,9 @@ export function imageRoutes(deps: ImageRouteDeps) {
   });
 
   app.delete('/images/:id', async (c) => {
-    await deleteImage({ ...deps, variants: deps.variantCache }, c.var.claims.sub, c.req.param('id'));
+    const id = c.req.param('id');
+    await deleteImage({ ...deps, variants: deps.variantCache }, c.var.claims.sub, id);
+    deps.variantService.forget(id);
     return c.body(null, 204);
   });
 

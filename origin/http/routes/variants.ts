@@ -25,8 +25,8 @@ export function variantRoutes(service: VariantService) {
       });
     }
     const format = resolveFormat(options.f, c.req.query('format'));
-    const image = await service.lookup(id);
-    const etag = VariantService.etag(image.sha256, canonical, format);
+    const sha256 = await service.lookup(id);
+    const etag = VariantService.etag(sha256, canonical, format);
     const common = {
       etag,
       'cache-control': 'public, max-age=31536000, immutable',
@@ -35,12 +35,12 @@ export function variantRoutes(service: VariantService) {
     if (matchesEtag(c.req.header('if-none-match'), etag)) {
       return new Response(null, { status: 304, headers: common });
     }
-    const variant = await service.get({ id, options, canonical, format }, image.sha256);
+    const variant = await service.get({ id, options, canonical, format }, sha256);
     const total = performance.now() - started;
     const timing = [`cache;desc=${variant.cache}`];
     if (variant.transformMs !== undefined) timing.push(`transform;dur=${variant.transformMs.toFixed(1)}`);
     timing.push(`total;dur=${total.toFixed(1)}`);
-    return new Response(c.req.method === 'HEAD' ? null : new Uint8Array(variant.data), {
+    return new Response(c.req.method === 'HEAD' ? null : variant.data, {
       status: 200,
       headers: {
         ...common,

@@ -25,6 +25,7 @@ describe('origin config', () => {
     expect(c.database.url).toBeUndefined();
     expect(c.database.pgliteDir).toMatch(/data\/pglite$/);
     expect(c.transform.queue).toBe(64);
+    expect(c.transform.concurrency).toBe(Number(process.env.UV_THREADPOOL_SIZE) || 4);
   });
 
   it('names every missing secret', () => {
