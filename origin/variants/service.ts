@@ -115,7 +115,7 @@ export class VariantService {
         try {
           const result = await transform({
             // Read the original once; the header read and the decode both work from this buffer.
-            input: await this.deps.originals.read(sha256),
+            input: await this.readOriginal(sha256),
             options: req.options,
             ...(explicit ? {} : { autoTarget: req.format as AutoTarget }),
             limits: { maxInputPixels: this.deps.maxInputPixels, timeoutMs: this.deps.timeoutMs },
