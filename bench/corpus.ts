@@ -9,6 +9,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { prng } from '../test/support/images.js';
 
 /** Bump when the generator changes, so cached files are regenerated. */
 const GENERATOR_VERSION = 2;
@@ -34,18 +35,6 @@ export interface Corpus {
 }
 
 type Rng = () => number;
-
-/** mulberry32: tiny, fast, good enough for test images. */
-function prng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Buffer stores floats modulo 256; clamp instead. */
 const clamp = (v: number) => Math.max(0, Math.min(255, v));

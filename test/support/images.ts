@@ -151,8 +151,8 @@ export async function truncatedJpeg(): Promise<Buffer> {
 // ---------------------------------------------------------------------------------------------
 // Photo-like images: smooth gradients, shapes, fine texture and grain (for encoders and resize).
 
-/** Small, fast, deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
+/** Small, fast, deterministic PRNG (mulberry32); the bench corpus uses it too. */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

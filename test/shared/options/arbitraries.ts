@@ -5,7 +5,7 @@
  * The expectations here are written out independently of shared/options/spec.ts on purpose.
  */
 import fc from 'fast-check';
-import type { ImageOptions } from '../../../shared/options/index.js';
+import { FITS, FORMAT_OPTIONS, GRAVITIES, type ImageOptions } from '../../../shared/options/index.js';
 
 export type Key = keyof ImageOptions;
 export interface Spelled {
@@ -95,21 +95,9 @@ const bool = fc.boolean().map((v) => ({ value: v, text: v ? '1' : '0' }));
 const VALUES: Record<Key, fc.Arbitrary<{ value: unknown; text: string }>> = {
   w: int(1, 8192),
   h: int(1, 8192),
-  fit: oneOf('cover', 'contain', 'fill', 'inside', 'outside'),
-  g: oneOf(
-    'center',
-    'north',
-    'northeast',
-    'east',
-    'southeast',
-    'south',
-    'southwest',
-    'west',
-    'northwest',
-    'attention',
-    'entropy',
-  ),
-  f: oneOf('auto', 'avif', 'webp', 'jpeg', 'png', 'gif'),
+  fit: oneOf(...FITS),
+  g: oneOf(...GRAVITIES),
+  f: oneOf(...FORMAT_OPTIONS),
   q: int(1, 100),
   dpr: decimal(1, 4),
   blur: decimal(0.3, 250),
