@@ -5,7 +5,7 @@
  * 4xx and 5xx bodies are problem+json without a stack trace (the stack goes to the log instead).
  */
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeDb } from '../../support/db.js';
 import { photoJpeg } from '../../support/images.js';
@@ -235,10 +235,13 @@ describeDb('request ids, redaction and error bodies', () => {
   });
 
   it('a 5xx body is a bare problem+json; the stack goes to the log line with the request id', async () => {
-    // An image whose original vanished from disk: the variant pipeline fails unexpectedly.
+    // An image whose original was replaced by a folder: reading it fails unexpectedly (EISDIR).
+    // (A vanished original is a 404, see the variants tests.)
     const up = await origin.upload(await photoJpeg(50, 50, 23), token);
     const { id, sha256 } = (await up.json()) as { id: string; sha256: string };
-    await rm(`${origin.dirs.upload}/${sha256.slice(0, 2)}/${sha256.slice(2, 4)}/${sha256}`);
+    const original = `${origin.dirs.upload}/${sha256.slice(0, 2)}/${sha256.slice(2, 4)}/${sha256}`;
+    await rm(original);
+    await mkdir(original);
     const { result: res, lines } = await linesDuring(() =>
       origin.variant(`w=30/${id}`, 'format=webp', { 'x-request-id': 'five-hundred' }),
     );
@@ -250,7 +253,7 @@ describeDb('request ids, redaction and error bodies', () => {
     expect(problem.status).toBe(res.status);
     expect(text).not.toMatch(STACK);
     expect(text).not.toContain(sha256);
-    expect(text).not.toContain('ENOENT');
+    expect(text).not.toContain('EISDIR');
     const error = lines.find((l) => l.level === 'error');
     expect(error?.request_id).toBe('five-hundred');
     expect(JSON.stringify(error)).toMatch(/stack/);
