@@ -35,7 +35,9 @@ export async function uploadImage(deps: UploadDeps, owner: string, request: Requ
   const temp = deps.originals.tempPath();
   const received = await receiveToFile(source.stream, temp, deps.maxFileSize).catch((err: unknown) => {
     // Refused mid-body (413): drop the rest in the background; the 413 goes out now.
-    discardRemainder(source.stream);
+    // For multipart, draining the file part alone would let busboy read the rest unbounded.
+    source.stream.resume();
+    discardRemainder(source.body);
     throw err;
   });
   let committed = false;

@@ -8,7 +8,10 @@ import busboy from 'busboy';
 import { ImgedgeError } from '../../shared/errors.js';
 
 export interface UploadSource {
+  /** The image bytes. */
   stream: Readable;
+  /** The whole request body (for multipart, what busboy reads): what a refusal drains, bounded. */
+  body: Readable;
   declaredType: string | undefined;
   filename: string | undefined;
 }
@@ -25,7 +28,7 @@ export async function uploadSource(request: Request, maxBytes: number): Promise<
   const body = Readable.fromWeb(request.body as unknown as NodeWebStream<Uint8Array>);
   const mime = contentType.split(';')[0]!.trim().toLowerCase();
   if (mime.startsWith('image/') || mime === 'application/octet-stream') {
-    return { stream: body, declaredType: mime, filename: undefined };
+    return { stream: body, body, declaredType: mime, filename: undefined };
   }
   if (mime === 'multipart/form-data') return multipartFile(body, contentType, maxBytes);
   body.destroy();
@@ -55,7 +58,7 @@ function multipartFile(body: Readable, contentType: string, maxBytes: number): P
         return;
       }
       found = true;
-      resolve({ stream, declaredType: info.mimeType, filename: info.filename });
+      resolve({ stream, body, declaredType: info.mimeType, filename: info.filename });
     });
     parser.on('error', () => {
       body.destroy();
