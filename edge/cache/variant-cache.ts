@@ -18,11 +18,3 @@ export function notFoundCacheKey(requestUrl: string, id: string): Request {
 export function defaultCache(): Cache {
   return (caches as unknown as { default: Cache }).default;
 }
-
-/** Does an If-None-Match header match this ETag (weak comparison, RFC 9110 §13.1.2)? */
-export function etagMatches(ifNoneMatch: string | undefined, etag: string | null): boolean {
-  if (!ifNoneMatch || !etag) return false;
-  if (ifNoneMatch.trim() === '*') return true;
-  const bare = etag.replace(/^W\//, '');
-  return ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === bare);
-}

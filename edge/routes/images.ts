@@ -5,10 +5,11 @@
  */
 import { type Context, Hono } from 'hono';
 import { ImgedgeError } from '../../shared/errors.js';
+import { etagMatches } from '../../shared/http/etag.js';
 import { type ImageRequest, negotiateFormat, parseImageRequest } from '../../shared/options/index.js';
 import { verifyPath } from '../../shared/signature.js';
 import { cacheTagFor } from '../cache/purge.js';
-import { defaultCache, etagMatches, notFoundCacheKey, variantCacheKey } from '../cache/variant-cache.js';
+import { defaultCache, notFoundCacheKey, variantCacheKey } from '../cache/variant-cache.js';
 import type { EdgeConfig } from '../config.js';
 import type { EdgeEnv } from '../env.js';
 import { enforceLimit } from '../middleware/rate-limit.js';

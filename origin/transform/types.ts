@@ -1,9 +1,10 @@
 /** Types of the transform pipeline: its public request/result and the context its steps share. */
 import type { Sharp } from 'sharp';
+import type { FormatClass } from '../../shared/options/negotiate.js';
 import type { ImageOptions, OutputFormat } from '../../shared/options/types.js';
 
 /** The edge's capability class for `f=auto` (see shared/options/negotiate.ts). */
-export type AutoTarget = 'avif' | 'webp' | 'jpeg';
+export type AutoTarget = FormatClass;
 
 export interface TransformLimits {
   /** Largest decoded pixel count: width × height × frames decoded. Default 50 000 000. */

@@ -2,7 +2,7 @@
 
 export { type MediaRange, parseAccept } from './accept.js';
 export { canonicalize, normalizeOptions } from './canonical.js';
-export { type FormatClass, negotiateFormat, resolveAutoFormat } from './negotiate.js';
+export { FORMAT_CLASSES, type FormatClass, negotiateFormat, resolveAutoFormat } from './negotiate.js';
 export { type OptionEntries, type OptionsInput, parseOptions } from './parse.js';
 export {
   type CompiledPreset,

@@ -13,10 +13,11 @@
 import { parseAccept, weightOf } from './accept.js';
 import type { OutputFormat, SourceTraits } from './types.js';
 
-export type FormatClass = 'avif' | 'webp' | 'jpeg';
+/** What the edge resolves f=auto to without knowing the source, best first. */
+export const FORMAT_CLASSES = ['avif', 'webp', 'jpeg'] as const;
+export type FormatClass = (typeof FORMAT_CLASSES)[number];
 
 /** Server preference, best first: breaks ties between equal weights. */
-const PREFERENCE: readonly FormatClass[] = ['avif', 'webp', 'jpeg'];
 
 export function negotiateFormat(
   accept: string | null | undefined,
@@ -36,7 +37,7 @@ function negotiateClass(accept: string | null | undefined): FormatClass {
   };
   const top = Math.max(weights.avif, weights.webp, weights.jpeg);
   // JPEG is the fallback even when refused: an image response beats a 406 for an <img> tag.
-  return top === 0 ? 'jpeg' : (PREFERENCE.find((format) => weights[format] === top) ?? 'jpeg');
+  return top === 0 ? 'jpeg' : (FORMAT_CLASSES.find((format) => weights[format] === top) ?? 'jpeg');
 }
 
 export function resolveAutoFormat(target: FormatClass, source: SourceTraits, anim = true): OutputFormat {

@@ -5,12 +5,11 @@
  */
 import { type Context, Hono } from 'hono';
 import { ImgedgeError } from '../../../shared/errors.js';
-import { canonicalize, parseOptions } from '../../../shared/options/index.js';
+import { etagMatches } from '../../../shared/http/etag.js';
+import { canonicalize, FORMAT_CLASSES, parseOptions } from '../../../shared/options/index.js';
 import type { OutputFormat } from '../../../shared/options/types.js';
 import { VariantService } from '../../variants/service.js';
 import type { OriginEnv } from '../env.js';
-
-const AUTO_TARGETS = ['avif', 'webp', 'jpeg'];
 
 export function variantRoutes(service: VariantService) {
   const app = new Hono<OriginEnv>();
@@ -32,7 +31,7 @@ export function variantRoutes(service: VariantService) {
       'cache-control': 'public, max-age=31536000, immutable',
       'x-content-type-options': 'nosniff',
     };
-    if (matchesEtag(c.req.header('if-none-match'), etag)) {
+    if (etagMatches(c.req.header('if-none-match'), etag)) {
       return new Response(null, { status: 304, headers: common });
     }
     const variant = await service.get({ id, options, canonical, format }, sha256);
@@ -66,16 +65,10 @@ function resolveFormat(f: string | undefined, query: string | undefined): Output
     }
     return f as OutputFormat;
   }
-  if (query === undefined || !AUTO_TARGETS.includes(query)) {
+  if (query === undefined || !(FORMAT_CLASSES as readonly string[]).includes(query)) {
     throw new ImgedgeError('invalid_option', 'format must be avif, webp or jpeg (the edge resolves f=auto)', {
-      extra: { key: 'format', value: query ?? null, allowed: AUTO_TARGETS },
+      extra: { key: 'format', value: query ?? null, allowed: FORMAT_CLASSES },
     });
   }
   return query as OutputFormat;
-}
-
-function matchesEtag(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  if (header.trim() === '*') return true;
-  return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
 }
