@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Stack, startStack } from '../../scripts/stack.js';
 import { runSmoke, SMOKE_STEP_COUNT } from '../smoke/run-smoke.js';
 import { photoJpeg } from '../support/images.js';
+import { scrapeMetric } from '../support/metrics.js';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -22,13 +23,7 @@ function freePort(): Promise<number> {
   });
 }
 
-async function transforms(originUrl: string): Promise<number> {
-  const text = await (await fetch(`${originUrl}/metrics`)).text();
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith('imgedge_transforms_total{'))
-    .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
-}
+const transforms = (originUrl: string) => scrapeMetric(originUrl, 'imgedge_transforms_total');
 
 let stack: Stack;
 let dataDir: string;

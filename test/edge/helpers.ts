@@ -10,6 +10,7 @@ import { beforeEach, inject, onTestFailed } from 'vitest';
 import type { EdgeBindings } from '../../edge/config.js';
 import worker from '../../edge/index.js';
 import { signPath } from '../../shared/signature.js';
+import { scrapeMetric } from '../support/metrics.js';
 
 export const EDGE = 'https://img.example.test';
 
@@ -97,22 +98,7 @@ export async function signed(canonicalPath: string, key?: string): Promise<strin
 }
 
 /** Sum of a Prometheus series in an origin's /metrics over the label sets that match `labels`. */
-export async function metric(
-  originUrl: string,
-  name: string,
-  labels: Record<string, string> = {},
-): Promise<number> {
-  const res = await fetch(`${originUrl}/metrics`);
-  const text = await res.text();
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const set = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
-    if (Object.entries(labels).every(([k, v]) => set[k] === v)) sum += Number(m[3]);
-  }
-  return sum;
-}
+export const metric = scrapeMetric;
 
 /** Requests the origin answered on its variant routes (what the edge sends on a cache miss). */
 export async function variantCalls(originUrl = inject('originUrl')): Promise<number> {

@@ -13,6 +13,7 @@ import type { Db } from '../../origin/db/driver.js';
 import { createLogger } from '../../origin/observability/logger.js';
 import { type RunningServer, startServer } from '../../origin/server.js';
 import { openTestDb } from './db.js';
+import { scrapeMetric } from './metrics.js';
 
 export const TEST_SECRET_KEY = 'test-secret-key-test-secret-key-0123456789';
 export const TEST_ORIGIN_TOKEN = 'test-origin-token-test-origin-token-0123456789';
@@ -118,19 +119,7 @@ export async function startTestOrigin(env: Record<string, string> = {}): Promise
         headers: { authorization: `Bearer ${TEST_ORIGIN_TOKEN}`, ...headers },
       });
     },
-    async metric(name, labels = {}) {
-      const text = await (await fetch(`${url}/metrics`)).text();
-      let sum = 0;
-      for (const line of text.split('\n')) {
-        const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$/.exec(line);
-        if (!m || m[1] !== name) continue;
-        const set = Object.fromEntries(
-          [...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]),
-        );
-        if (Object.entries(labels).every(([k, v]) => set[k] === v)) sum += Number(m[3]);
-      }
-      return sum;
-    },
+    metric: (name, labels = {}) => scrapeMetric(url, name, labels),
     async close() {
       await server.shutdown();
       await testDb.close();
