@@ -12,8 +12,8 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
-import { createClient } from '../origin/auth/clients.js';
-import { ConfigError, loadConfig } from '../origin/config/load.js';
+import { authenticateClient, createClient } from '../origin/auth/clients.js';
+import { type Config, ConfigError, loadConfig } from '../origin/config/load.js';
 import { connectDb } from '../origin/db/connect.js';
 import { migrate } from '../origin/db/migrate.js';
 
@@ -51,8 +51,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dataDir = resolve(options.dataDir ?? join(ROOT, 'data'));
   await mkdir(dataDir, { recursive: true });
   const env = await resolveEnv(dataDir, options);
+  let config: Config;
   try {
-    loadConfig(env);
+    config = loadConfig(env);
   } catch (err) {
     if (err instanceof ConfigError) {
       throw new StackError(err.problems.map((p) => `${p.variable} ${p.message}`).join('; '));
@@ -64,7 +65,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   await assertPortFree(originPort, 'API_PORT');
   await assertPortFree(edgePort, 'EDGE_PORT');
 
-  const { client, created } = await ensureDevClient(dataDir, env);
+  const { client, created } = await ensureDevClient(dataDir, config.database);
   const children: ChildProcess[] = [];
   const stop = async () => {
     await Promise.all(children.reverse().map((child) => terminate(child)));
@@ -185,23 +186,16 @@ function edgeVars(env: Record<string, string>, originUrl: string): string {
     .concat('\n');
 }
 
-async function ensureDevClient(dataDir: string, env: Record<string, string>) {
+async function ensureDevClient(dataDir: string, database: Config['database']) {
   const path = join(dataDir, 'dev-client.json');
-  const config = loadConfig(env);
-  const db = await connectDb({
-    databaseUrl: config.database.url,
-    pgliteDir: config.database.pgliteDir,
-    maxConnections: 1,
-  });
+  const db = await connectDb({ databaseUrl: database.url, pgliteDir: database.pgliteDir, maxConnections: 1 });
   try {
     await migrate(db);
     if (existsSync(path)) {
       const saved = JSON.parse(await readFile(path, 'utf8')) as DevClient;
-      const rows = await db.query<{ id: string }>(
-        'select id from oauth_clients where id = $1 and revoked_at is null',
-        [saved.client_id],
-      );
-      if (rows.length > 0) return { client: saved, created: false };
+      // Kept only while it still authenticates (not revoked, same secret, same database).
+      if (await authenticateClient(db, saved.client_id, saved.client_secret))
+        return { client: saved, created: false };
     }
     const made = await createClient(db, 'local-dev', ['images:read', 'images:write']);
     const client = { client_id: made.client_id, client_secret: made.client_secret };
