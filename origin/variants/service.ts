@@ -26,7 +26,6 @@ export interface VariantRequest {
 export interface Variant {
   data: Buffer;
   contentType: string;
-  etag: string;
   cache: 'hit' | 'miss' | 'shared';
   transformMs: number | undefined;
 }
@@ -72,13 +71,11 @@ export class VariantService {
   }
 
   async get(req: VariantRequest, sha256: string): Promise<Variant> {
-    const etag = VariantService.etag(sha256, req.canonical, req.format);
     const cached = await this.deps.cache.get(sha256, req.canonical, req.format);
     if (cached) {
       return {
         data: cached.data,
         contentType: contentType(cached.format),
-        etag,
         cache: 'hit',
         transformMs: undefined,
       };
@@ -89,7 +86,6 @@ export class VariantService {
     return {
       data: made.data,
       contentType: contentType(made.format),
-      etag,
       cache: shared ? 'shared' : 'miss',
       transformMs: made.ms,
     };
