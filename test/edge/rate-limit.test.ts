@@ -63,16 +63,16 @@ function upload(env: EdgeBindings, bearer: string): Promise<Response> {
   });
 }
 
-async function expect429(res: Response, limit: number) {
+async function expect429(res: Response, limit: number, windowSeconds = 60) {
   expect(res.status).toBe(429);
   const retryAfter = Number(res.headers.get('retry-after'));
   expect(retryAfter).toBeGreaterThanOrEqual(1);
-  expect(retryAfter).toBeLessThanOrEqual(60);
+  expect(retryAfter).toBeLessThanOrEqual(windowSeconds);
   expect(res.headers.get('ratelimit-limit')).toBe(String(limit));
   expect(res.headers.get('ratelimit-remaining')).toBe('0');
   const reset = Number(res.headers.get('ratelimit-reset'));
   expect(reset).toBeGreaterThanOrEqual(0);
-  expect(reset).toBeLessThanOrEqual(60);
+  expect(reset).toBeLessThanOrEqual(windowSeconds);
   expect(res.headers.get('cache-control')).toBe('no-store');
   expect(await problem(res)).toMatchObject({ status: 429, code: 'rate_limited' });
 }
@@ -200,10 +200,12 @@ describe('limiter failure policy', () => {
 const noRedis = inject('upstashUrl') === '';
 if (noRedis) console.warn('Upstash rate-limit cases skipped: no Redis; set TEST_REDIS_URL to run them');
 
+// Upstash's sliding window weighs the previous window in: a test that crossed a 60 s boundary
+// could be let through (seen once in CI). An hour's window makes that crossing all but impossible.
 describe.skipIf(noRedis)('Upstash (@upstash/ratelimit through the REST bridge to the real Redis)', () => {
   it('two worker instances spend one shared image budget', async () => {
-    const a = makeEnv({ ...upstash(), IMAGE_RATE_LIMIT: '3/60s' });
-    const b = makeEnv({ ...upstash(), IMAGE_RATE_LIMIT: '3/60s' });
+    const a = makeEnv({ ...upstash(), IMAGE_RATE_LIMIT: '3/1h' });
+    const b = makeEnv({ ...upstash(), IMAGE_RATE_LIMIT: '3/1h' });
     const ip = freshIp();
     const statuses = [];
     for (const [env, w] of [
@@ -217,8 +219,8 @@ describe.skipIf(noRedis)('Upstash (@upstash/ratelimit through the REST bridge to
       await res.arrayBuffer();
     }
     expect(statuses).toEqual([200, 200, 200]);
-    await expect429(await miss(b, ip, 224), 3);
-    await expect429(await miss(a, ip, 225), 3);
+    await expect429(await miss(b, ip, 224), 3, 3600);
+    await expect429(await miss(a, ip, 225), 3, 3600);
     // Another client is unaffected.
     expect((await miss(b, freshIp(), 224)).status).toBe(200);
   });
@@ -234,12 +236,12 @@ describe.skipIf(noRedis)('Upstash (@upstash/ratelimit through the REST bridge to
   });
 
   it('two worker instances spend one shared API budget per subject', async () => {
-    const a = makeEnv({ ...upstash(), API_RATE_LIMIT: '2/60s' });
-    const b = makeEnv({ ...upstash(), API_RATE_LIMIT: '2/60s' });
+    const a = makeEnv({ ...upstash(), API_RATE_LIMIT: '2/1h' });
+    const b = makeEnv({ ...upstash(), API_RATE_LIMIT: '2/1h' });
     const carol = await token(`carol-${inject('runId')}-${crypto.randomUUID()}`);
     expect((await listImages(a, carol)).status).toBe(200);
     expect((await listImages(b, carol)).status).toBe(200);
-    await expect429(await listImages(a, carol), 2);
-    await expect429(await listImages(b, carol), 2);
+    await expect429(await listImages(a, carol), 2, 3600);
+    await expect429(await listImages(b, carol), 2, 3600);
   });
 });
