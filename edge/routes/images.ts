@@ -4,7 +4,7 @@
  * cached; errors never are.
  */
 import { type Context, Hono } from 'hono';
-import { ImgedgeError } from '../../shared/errors.js';
+import { ImgedgeError, PROBLEM_CONTENT_TYPE } from '../../shared/errors.js';
 import { etagMatches } from '../../shared/http/etag.js';
 import { type ImageRequest, negotiateFormat, parseImageRequest } from '../../shared/options/index.js';
 import { verifyPath } from '../../shared/signature.js';
@@ -38,7 +38,7 @@ export function imageRoutes() {
     const hit = (await cache.match(key)) ?? (await cache.match(notFoundCacheKey(c.req.url, request.id)));
     if (hit) {
       c.set('cacheStatus', 'HIT');
-      return finish(c, hit, 'HIT', negotiated);
+      return await finish(c, hit, 'HIT', negotiated);
     }
 
     c.set('cacheStatus', 'MISS');
@@ -56,7 +56,7 @@ export function imageRoutes() {
           ip,
         )
       : {};
-    const out = finish(c, await fromOrigin(c, config, resolved, key), 'MISS', negotiated);
+    const out = await finish(c, await fromOrigin(c, config, resolved, key), 'MISS', negotiated);
     for (const [name, value] of Object.entries(limitHeaders)) out.headers.set(name, value);
     return out;
   });
@@ -73,15 +73,28 @@ async function resolve(c: Context<EdgeEnv>, config: EdgeConfig): Promise<Resolve
   return { request, format, negotiated: !explicit };
 }
 
+/**
+ * SIGNED_URLS: `off` never asks; `presets-free` lets a preset or the defaults (plus at most `f`)
+ * through unsigned; `required` always asks. A refusal names the text to sign (`canonical`), which
+ * anyone can work out from the URL: it reveals no key and no expected signature.
+ */
 async function enforceSigningPolicy(config: EdgeConfig, request: ImageRequest): Promise<void> {
   if (config.signedUrls === 'off') return;
-  const exempt = config.signedUrls === 'presets-free' && (request.usesOnlyPreset || request.canonical === '');
-  if (exempt && request.signature === undefined) return;
+  if (config.signedUrls === 'presets-free' && request.presetsFree && request.signature === undefined) return;
+  const extra = { canonical: request.signedPath };
   if (request.signature === undefined) {
-    throw new ImgedgeError('invalid_signature', 'This URL must be signed (?sig=…)');
+    throw new ImgedgeError(
+      'invalid_signature',
+      `This URL must be signed (?sig=…) over ${request.signedPath}`,
+      {
+        extra,
+      },
+    );
   }
-  if (!(await verifyPath(request.canonicalPath, request.signature, config.signingKeys))) {
-    throw new ImgedgeError('invalid_signature', 'The URL signature does not match');
+  if (!(await verifyPath(request.signedPath, request.signature, config.signingKeys))) {
+    throw new ImgedgeError('invalid_signature', `The URL signature does not match ${request.signedPath}`, {
+      extra,
+    });
   }
 }
 
@@ -129,12 +142,12 @@ async function fromOrigin(
   return new Response(res.body, { status: res.status, headers });
 }
 
-function finish(
+async function finish(
   c: Context<EdgeEnv>,
   res: Response,
   cacheStatus: 'HIT' | 'MISS',
   negotiated: boolean,
-): Response {
+): Promise<Response> {
   const headers = new Headers(res.headers);
   // The tag is for purging the cache, not for clients.
   headers.delete('cache-tag');
@@ -145,5 +158,26 @@ function finish(
     headers.delete('content-type');
     return new Response(null, { status: 304, headers });
   }
-  return new Response(c.req.method === 'HEAD' ? null : res.body, { status: res.status, headers });
+  const body = isProblem(res) ? await publicProblem(res, c.req.path) : res.body;
+  if (body !== res.body) headers.delete('content-length');
+  return new Response(c.req.method === 'HEAD' ? null : body, { status: res.status, headers });
+}
+
+function isProblem(res: Response): boolean {
+  return res.status >= 400 && (res.headers.get('content-type') ?? '').startsWith(PROBLEM_CONTENT_TYPE);
+}
+
+/**
+ * An origin problem document as the client must see it: its `instance` is the public URL path the
+ * client asked for, never the origin's internal route (a cached 404 serves every URL of its id).
+ */
+async function publicProblem(res: Response, path: string): Promise<string> {
+  const text = await res.text();
+  try {
+    const doc = JSON.parse(text) as unknown;
+    if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return text;
+    return JSON.stringify({ ...doc, instance: path });
+  } catch {
+    return text;
+  }
 }

@@ -8,6 +8,7 @@ export {
   type CompiledPreset,
   CompiledPresets,
   compilePresets,
+  DEFAULT_PRESETS,
   InvalidPresetError,
   PRESET_NAME,
   type Presets,

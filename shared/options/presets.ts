@@ -11,6 +11,13 @@ import type { ImageOptions } from './types.js';
 
 export type Presets = Readonly<Record<string, string>>;
 
+/** The presets when PRESETS is unset (the README lists them). */
+export const DEFAULT_PRESETS: Presets = {
+  thumb: 'w=200,h=200,fit=cover,g=attention',
+  card: 'w=600,h=400,fit=cover',
+  hero: 'w=1600',
+};
+
 /** Lower-case word, no `=`, `,` or `/`, so a preset segment can never look like options. */
 export const PRESET_NAME = /^[a-z][a-z0-9_-]{0,63}$/;
 

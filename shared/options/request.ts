@@ -2,7 +2,11 @@
  * The public image URL: `/img/<id>`, `/img/<options>/<id>`, `/img/<preset>/<id>`, each with optional
  * query options (`?w=800`) and `?sig=`. Path options (or the preset's options) and query options
  * may be combined only when they share no key. A preset URL and the equivalent explicit URL have
- * the same canonicalPath, which is both the cache key and what a signature covers.
+ * the same canonicalPath, the cache key.
+ *
+ * A signature covers signedPath: the canonicalPath, except for a preset URL, which is signed as
+ * written (`/img/<preset>/<id>`, then any extra options as a canonical query), so that a preset's
+ * definition can change without re-signing its URLs (as imgproxy does).
  *
  * A path that cannot name an image (malformed id, wrong number of segments) is `not_found`:
  * ids are opaque, and a malformed one names no image, exactly like an unknown one.
@@ -24,17 +28,24 @@ export interface ImageRequest {
   options: ImageOptions;
   /** Canonical option string ('' when every option is the default). */
   canonical: string;
-  /** `/img/<canonical>/<id>`, or `/img/<id>` when canonical is ''. The cache key and signed text. */
+  /** `/img/<canonical>/<id>`, or `/img/<id>` when canonical is ''. The cache key. */
   canonicalPath: string;
+  /**
+   * The text a signature covers: canonicalPath, or for a preset URL `/img/<preset>/<id>` followed
+   * by `?<extra options>` (canonical keys and order, `&`-joined, defaults dropped) when it has any.
+   * It is also a URL that requests this image: append `?sig=` (or `&sig=`) to it.
+   */
+  signedPath: string;
   /** The preset named in the path, if any. */
   preset?: string;
-  /** The `sig` query parameter, as given (verify it with verifyPath over canonicalPath). */
+  /** The `sig` query parameter, as given (verify it with verifyPath over signedPath). */
   signature?: string;
   /**
-   * True when the options come from a preset alone (no query options). With
-   * SIGNED_URLS=presets-free such a URL needs no signature; so may one whose canonical is ''.
+   * True when SIGNED_URLS=presets-free serves this URL without a signature: it names a preset, or
+   * no options (all defaults), plus at most a format override `f`. `f` takes one of six values, so
+   * it multiplies what an unsigned client can make the origin render by a small constant only.
    */
-  usesOnlyPreset: boolean;
+  presetsFree: boolean;
 }
 
 export function canonicalPathOf(id: string, canonical: string): string {
@@ -93,16 +104,25 @@ export function parseImageRequest(
 
   const merged: ImageOptions = { ...pathOptions, ...queryOptions };
   const canonical = canonicalize(merged);
+  const canonicalPath = canonicalPathOf(id, canonical);
+  const base = preset === undefined ? {} : pathOptions;
   const request: ImageRequest = {
     id,
     options: normalizeOptions(merged),
     canonical,
-    canonicalPath: canonicalPathOf(id, canonical),
-    usesOnlyPreset: preset !== undefined && queryEntries.length === 0,
+    canonicalPath,
+    signedPath: preset === undefined ? canonicalPath : presetPathOf(preset, id, queryOptions),
+    presetsFree: canonicalize({ ...merged, f: undefined }) === canonicalize({ ...base, f: undefined }),
   };
   if (preset !== undefined) request.preset = preset;
   if (signature !== undefined) request.signature = signature;
   return request;
+}
+
+/** `/img/<preset>/<id>`, then `?k=v&k=v` for the extra options (canonical keys and order). */
+function presetPathOf(preset: string, id: string, extra: ImageOptions): string {
+  const query = canonicalize(extra).replaceAll(',', '&');
+  return query === '' ? `/img/${preset}/${id}` : `/img/${preset}/${id}?${query}`;
 }
 
 function notFound(path: string): ImgedgeError {

@@ -148,12 +148,56 @@ describe('signed URLs, SIGNED_URLS=presets-free (the default bindings)', () => {
     expect(res.status).toBe(403);
   });
 
-  it('a preset with extra query options is no longer "only a preset" and needs a signature', async () => {
+  it('a preset or /img/<id> plus only a format override (f) needs no signature', async () => {
     const id = photo();
-    const res = await call(`/img/card/${id}?q=70`);
-    expect(res.status).toBe(403);
-    const ok = await call(`/img/card/${id}?q=70&sig=${await sign(`/img/w=600,h=400,fit=cover,q=70/${id}`)}`);
-    expect(ok.status).toBe(200);
+    for (const path of [
+      `/img/card/${id}?f=avif`,
+      `/img/thumb/${id}?format=webp`,
+      `/img/${id}?f=png`,
+      `/img/f=webp/${id}`,
+    ]) {
+      const res = await call(path);
+      if (res.status !== 200) throw new Error(`${path} answered ${res.status}: ${await res.text()}`);
+    }
+  });
+
+  it('a preset with extra options other than f needs a signature over the preset form', async () => {
+    const id = photo();
+    for (const path of [`/img/card/${id}?q=70`, `/img/card/${id}?f=webp&q=70`]) {
+      const res = await call(path);
+      expect(res.status, path).toBe(403);
+    }
+    // Signed as written: the preset's name, then the extra options as a canonical query.
+    const sig = await sign(`/img/card/${id}?f=webp&q=70`);
+    expect((await call(`/img/card/${id}?quality=70&format=webp&sig=${sig}`)).status).toBe(200);
+    expect((await call(`/img/card/${id}?q=70&sig=${await sign(`/img/card/${id}?q=70`)}`)).status).toBe(200);
+  });
+
+  it('a 403 names the canonical text to sign, and nothing that is not in the URL', async () => {
+    const id = photo();
+    const cases = [
+      [`/img/width=141,fit=inside/${id}`, `/img/w=141/${id}`],
+      [`/img/${id}?height=142&w=143`, `/img/w=143,h=142/${id}`],
+      [`/img/card/${id}?quality=71`, `/img/card/${id}?q=71`],
+    ] as const;
+    for (const [path, canonical] of cases) {
+      const key = inject('signingKey');
+      const good = await sign(canonical);
+      for (const url of [
+        path,
+        `${path}${path.includes('?') ? '&' : '?'}sig=${await sign(canonical, 'z'.repeat(40))}`,
+      ]) {
+        const res = await call(url);
+        expect(res.status, url).toBe(403);
+        const text = await res.clone().text();
+        expect(await problem(res), url).toMatchObject({ code: 'invalid_signature', canonical });
+        expect(text).not.toContain(key);
+        expect(text).not.toContain(good);
+      }
+      // What the 403 names is what to sign.
+      const ok = await call(`${canonical}${canonical.includes('?') ? '&' : '?'}sig=${good}`);
+      expect(ok.status, canonical).toBe(200);
+    }
   });
 
   it('SIGNING_KEY_PREVIOUS still verifies during a key rotation; unrelated keys do not', async () => {
@@ -186,15 +230,25 @@ describe('signed URLs, SIGNED_URLS=required', () => {
     expect((await call(`/img/w=131/${id}`, { env: e })).status).toBe(403);
   });
 
-  it('a preset URL is signed over its canonical path', async () => {
+  it('a preset URL is signed as written, so editing PRESETS keeps its signature valid', async () => {
     const id = photo();
-    const e = env();
-    // hero is w=1600: the signed text is the canonical path, not the preset's name.
-    const sig = await sign(`/img/w=1600/${id}`);
-    expect((await call(`/img/hero/${id}?sig=${sig}`, { env: e })).status).toBe(200);
-    expect((await call(`/img/hero/${id}?sig=${await sign(`/img/hero/${id}`)}`, { env: e })).status).toBe(403);
-    expect((await call(await signed(`/img/${id}`), { env: e })).status).toBe(200);
-    expect((await call(await signed(`/img/w=132/${id}`), { env: e })).status).toBe(200);
+    const sig = await sign(`/img/hero/${id}`);
+    const before = await call(`/img/hero/${id}?sig=${sig}`, { env: env(), headers: { accept: ACCEPT.any } });
+    expect(before.status).toBe(200);
+    // The expanded form (hero is w=1600) is not what a preset URL is signed over.
+    expect(
+      (await call(`/img/hero/${id}?sig=${await sign(`/img/w=1600/${id}`)}`, { env: env() })).status,
+    ).toBe(403);
+    // hero redefined: the same signed URL still verifies, and now serves the new definition.
+    const edited = makeEnv({ SIGNED_URLS: 'required', PRESETS: '{"hero":"w=100,h=100,fit=cover"}' });
+    const after = await call(`/img/hero/${id}?sig=${sig}`, { env: edited, headers: { accept: ACCEPT.any } });
+    expect(after.status).toBe(200);
+    expect(after.headers.get('etag')).not.toBe(before.headers.get('etag'));
+    // Extra options are signed as a canonical query after the preset form.
+    const extra = `/img/hero/${id}?f=webp`;
+    expect((await call(`${extra}&sig=${await sign(extra)}`, { env: edited })).status).toBe(200);
+    expect((await call(await signed(`/img/${id}`), { env: env() })).status).toBe(200);
+    expect((await call(await signed(`/img/w=132/${id}`), { env: env() })).status).toBe(200);
   });
 });
 

@@ -23,7 +23,8 @@ describe('parseImageRequest', () => {
         options: {},
         canonical: '',
         canonicalPath: `/img/${ID}`,
-        usesOnlyPreset: false,
+        signedPath: `/img/${ID}`,
+        presetsFree: true,
       });
     }
   });
@@ -35,7 +36,8 @@ describe('parseImageRequest', () => {
       options: { w: 800, h: 600, fit: 'cover' },
       canonical: 'w=800,h=600,fit=cover',
       canonicalPath: `/img/w=800,h=600,fit=cover/${ID}`,
-      usesOnlyPreset: false,
+      signedPath: `/img/w=800,h=600,fit=cover/${ID}`,
+      presetsFree: false,
     });
   });
 
@@ -58,8 +60,9 @@ describe('parseImageRequest', () => {
         options: { w: 200, h: 200, fit: 'cover' },
         canonical: 'w=200,h=200,fit=cover',
         canonicalPath: `/img/w=200,h=200,fit=cover/${ID}`,
+        signedPath: `/img/thumb/${ID}`,
         preset: 'thumb',
-        usesOnlyPreset: true,
+        presetsFree: true,
       });
       expect(parseImageRequest(`/h=200,w=200,fit=cover/${ID}`, none, presets).canonicalPath).toBe(
         req.canonicalPath,
@@ -70,17 +73,26 @@ describe('parseImageRequest', () => {
     }
   });
 
-  it('a preset plus query options is no longer preset-only', () => {
+  it('a preset plus only a format override stays presets-free; any other option does not', () => {
     const req = parseImageRequest(`/card/${ID}`, new URLSearchParams('f=avif'), PRESETS);
     expect(req.canonical).toBe('w=600,f=avif,q=80');
     expect(req.preset).toBe('card');
-    expect(req.usesOnlyPreset).toBe(false);
+    expect(req.presetsFree).toBe(true);
+    expect(req.signedPath).toBe(`/img/card/${ID}?f=avif`);
+    const more = parseImageRequest(`/thumb/${ID}`, new URLSearchParams('format=webp&sharpen=1'), PRESETS);
+    expect(more.presetsFree).toBe(false);
+    // Signed as written: the preset's name, then the extra options in canonical keys and order.
+    expect(more.signedPath).toBe(`/img/thumb/${ID}?f=webp&sharpen=1`);
+    expect(parseImageRequest(ID, new URLSearchParams('f=png'), PRESETS).presetsFree).toBe(true);
+    expect(parseImageRequest(`/format=webp/${ID}`, none, PRESETS).presetsFree).toBe(true);
+    expect(parseImageRequest(`/w=600,q=80/${ID}`, none, PRESETS).presetsFree).toBe(false);
   });
 
   it('a preset of defaults maps to /img/<id>', () => {
     const req = parseImageRequest(`/original/${ID}`, none, PRESETS);
     expect(req.canonicalPath).toBe(`/img/${ID}`);
-    expect(req.usesOnlyPreset).toBe(true);
+    expect(req.signedPath).toBe(`/img/original/${ID}`);
+    expect(req.presetsFree).toBe(true);
   });
 
   it('a path of defaults maps to /img/<id>', () => {
@@ -96,7 +108,7 @@ describe('parseImageRequest', () => {
     expect(req.canonicalPath).toBe(`/img/w=10/${ID}`);
     expect(search.toString()).toBe('w=10&sig=abc_-');
     const presetOnly = parseImageRequest(`thumb/${ID}`, new URLSearchParams('sig=x'), PRESETS);
-    expect(presetOnly.usesOnlyPreset).toBe(true);
+    expect(presetOnly.presetsFree).toBe(true);
     expect(presetOnly.signature).toBe('x');
   });
 
