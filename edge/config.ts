@@ -1,6 +1,8 @@
 /**
  * The worker's configuration, from wrangler vars and secrets (the `env` binding), validated with
- * zod once per distinct env object. A bad value makes every request a 500 whose log line names it.
+ * zod once per distinct env object. A bad value makes every request a 500; the problem (naming the
+ * variable and what it accepts) is logged once per isolate. `npm start` validates with the same
+ * parseEdgeConfig before it starts wrangler.
  */
 // zod/mini: the same validation without the classic API's locales, keeping the worker bundle small.
 import * as z from 'zod/mini';
@@ -38,6 +40,10 @@ export interface EdgeBindings {
   ENVIRONMENT?: string;
 }
 
+/** The values of SIGNED_URLS (see README, Signed URLs). */
+export const SIGNED_URL_POLICIES = ['off', 'presets-free', 'required'] as const;
+export type SignedUrlPolicy = (typeof SIGNED_URL_POLICIES)[number];
+
 export interface RateSpec {
   requests: number;
   windowSeconds: number;
@@ -49,7 +55,7 @@ export interface EdgeConfig {
   originTimeoutMs: number;
   uploadTimeoutMs: number;
   apiPrefix: string;
-  signedUrls: 'off' | 'presets-free' | 'required';
+  signedUrls: SignedUrlPolicy;
   signingKeys: string[];
   presets: CompiledPresets;
   jwt: {
@@ -120,6 +126,36 @@ const httpUrl = z.pipe(
   z.transform((v: string) => v.replace(/\/+$/, '')),
 );
 
+/** One of a fixed set of values; the message lists them and echoes what was given. */
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, {
+    error: (issue) => `must be one of ${values.join(', ')} (got ${JSON.stringify(issue.input)})`,
+  });
+
+/** PRESETS: a JSON object of preset name → option string, compiled (validated) once. */
+const presets = z.pipe(
+  z.string(),
+  z.transform((v: string, ctx): CompiledPresets => {
+    const fail = (message: string) => {
+      ctx.issues.push({ code: 'custom', message, input: v });
+      return compilePresets({});
+    };
+    let record: unknown;
+    try {
+      record = JSON.parse(v);
+    } catch (err) {
+      return fail(`is not valid JSON: ${(err as Error).message}`);
+    }
+    if (typeof record !== 'object' || record === null || Array.isArray(record))
+      return fail('must be a JSON object of preset name → options, such as {"thumb":"w=200,h=200"}');
+    try {
+      return compilePresets(record as Record<string, string>);
+    } catch (err) {
+      return fail((err as Error).message);
+    }
+  }),
+);
+
 const secret = z.string().check(z.minLength(32, 'must be at least 32 characters long'));
 const text = (fallback: string) => z._default(z.string().check(z.minLength(1)), fallback);
 
@@ -133,10 +169,10 @@ const schema = z
       z.string().check(z.regex(/^(\/[A-Za-z0-9._~-]+)+$/, 'must be a path such as /api/v1')),
       '/api/v1',
     ),
-    SIGNED_URLS: z._default(z.enum(['off', 'presets-free', 'required']), 'presets-free'),
+    SIGNED_URLS: z._default(oneOf(SIGNED_URL_POLICIES), 'presets-free'),
     SIGNING_KEY: z.optional(secret),
     SIGNING_KEY_PREVIOUS: z.optional(secret),
-    PRESETS: z.optional(z.string()),
+    PRESETS: z.optional(presets),
     JWT_SECRET: z.optional(secret),
     JWKS_URL: z.optional(httpUrl),
     JWKS_CACHE_MAX_AGE_MS: int(0, 86_400_000, 600_000),
@@ -191,15 +227,25 @@ export class EdgeConfigError extends Error {
   }
 }
 
-const cache = new WeakMap<object, EdgeConfig>();
+const cache = new WeakMap<object, EdgeConfig | EdgeConfigError>();
 
-/** Validated config for this env object (memoized: env is stable for an isolate's lifetime). */
+/**
+ * Validated config for this env object, memoized (env is stable for an isolate's lifetime): a
+ * failure too, so every request of the isolate gets the same EdgeConfigError object.
+ */
 export function edgeConfig(env: EdgeBindings): EdgeConfig {
-  const hit = cache.get(env);
-  if (hit) return hit;
-  const config = parseEdgeConfig(env);
-  cache.set(env, config);
-  return config;
+  let hit = cache.get(env);
+  if (hit === undefined) {
+    try {
+      hit = parseEdgeConfig(env);
+    } catch (err) {
+      if (!(err instanceof EdgeConfigError)) throw err;
+      hit = err;
+    }
+    cache.set(env, hit);
+  }
+  if (hit instanceof EdgeConfigError) throw hit;
+  return hit;
 }
 
 export function parseEdgeConfig(env: EdgeBindings): EdgeConfig {
@@ -211,12 +257,6 @@ export function parseEdgeConfig(env: EdgeBindings): EdgeConfig {
     throw new EdgeConfigError(parsed.error.issues.map((i) => `${String(i.path[0] ?? 'env')} ${i.message}`));
   }
   const e = parsed.data;
-  let presets: CompiledPresets;
-  try {
-    presets = compilePresets(e.PRESETS ? (JSON.parse(e.PRESETS) as Record<string, string>) : DEFAULT_PRESETS);
-  } catch (err) {
-    throw new EdgeConfigError([`PRESETS ${err instanceof Error ? err.message : 'must be a JSON object'}`]);
-  }
   return {
     originUrl: e.ORIGIN_URL,
     originAuthToken: e.ORIGIN_AUTH_TOKEN,
@@ -225,7 +265,7 @@ export function parseEdgeConfig(env: EdgeBindings): EdgeConfig {
     apiPrefix: e.API_PREFIX,
     signedUrls: e.SIGNED_URLS,
     signingKeys: [e.SIGNING_KEY, e.SIGNING_KEY_PREVIOUS].filter((k): k is string => k !== undefined),
-    presets,
+    presets: e.PRESETS ?? compilePresets(DEFAULT_PRESETS),
     jwt: {
       secret: e.JWT_SECRET,
       jwksUrl: e.JWKS_URL,

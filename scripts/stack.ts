@@ -12,12 +12,15 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
+import { type EdgeBindings, EdgeConfigError, parseEdgeConfig } from '../edge/config.js';
 import { authenticateClient, createClient } from '../origin/auth/clients.js';
 import { type Config, ConfigError, loadConfig } from '../origin/config/load.js';
 import { connectDb } from '../origin/db/connect.js';
 import { migrate } from '../origin/db/migrate.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
+/** Where `npm start` keeps its data when not told otherwise. */
+export const DEFAULT_DATA_DIR = join(ROOT, 'data');
 
 export interface StackOptions {
   /** Extra/overriding variables (tests). */
@@ -28,6 +31,11 @@ export interface StackOptions {
   useDotEnv?: boolean;
   /** Origin log lines: 'pretty' (default for humans), 'json', or 'silent'. */
   logs?: 'pretty' | 'json' | 'silent';
+  /**
+   * Receives the worker's output (wrangler dev's stdout and stderr: its per-request JSON log lines)
+   * instead of the terminal (tests). Without it the output is the terminal's, unless logs is 'silent'.
+   */
+  onWorkerOutput?: (text: string) => void;
 }
 
 export interface DevClient {
@@ -48,30 +56,24 @@ export interface Stack {
 export class StackError extends Error {}
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const dataDir = resolve(options.dataDir ?? join(ROOT, 'data'));
+  const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   await mkdir(dataDir, { recursive: true });
   const env = await resolveEnv(dataDir, options);
-  let config: Config;
-  try {
-    config = loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      throw new StackError(err.problems.map((p) => `${p.variable} ${p.message}`).join('; '));
-    }
-    throw err;
-  }
+  const originUrl = `http://127.0.0.1:${env.API_PORT}`;
+  const { config, edge } = checkConfig(env, originUrl);
+  const edgeEnv = dotEnvText(edge);
   const originPort = Number(env.API_PORT);
   const edgePort = Number(env.EDGE_PORT);
   await assertPortFree(originPort, 'API_PORT');
   await assertPortFree(edgePort, 'EDGE_PORT');
 
   const { client, created } = await ensureDevClient(dataDir, config.database);
+  const { onWorkerOutput } = options;
   const children: ChildProcess[] = [];
   const stop = async () => {
     await Promise.all(children.reverse().map((child) => terminate(child)));
   };
   try {
-    const originUrl = `http://127.0.0.1:${originPort}`;
     const origin = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'origin/main.ts')], {
       cwd: ROOT,
       env: { ...process.env, ...env },
@@ -82,7 +84,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await waitForHealthy(`${originUrl}/health/live`, origin, 'origin', 60_000);
 
     const edgeEnvFile = join(dataDir, 'edge.env');
-    await writeFile(edgeEnvFile, edgeVars(env, originUrl), { mode: 0o600 });
+    await writeFile(edgeEnvFile, edgeEnv, { mode: 0o600 });
     await chmod(edgeEnvFile, 0o600);
     const wrangler = spawn(
       join(ROOT, 'node_modules/.bin/wrangler'),
@@ -97,16 +99,24 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         '--persist-to',
         join(dataDir, 'wrangler-state'),
         '--show-interactive-dev-session=false',
+        // 'log' shows the worker's console.log (its per-request line); 'info' would hide it.
         '--log-level',
-        options.logs === 'silent' ? 'error' : 'info',
+        options.logs === 'silent' && !onWorkerOutput ? 'error' : 'log',
       ],
       {
         cwd: ROOT,
         env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
-        stdio: ['ignore', options.logs === 'silent' ? 'ignore' : 'inherit', 'inherit'],
+        stdio: onWorkerOutput
+          ? ['ignore', 'pipe', 'pipe']
+          : ['ignore', options.logs === 'silent' ? 'ignore' : 'inherit', 'inherit'],
       },
     );
     children.push(wrangler);
+    if (onWorkerOutput) {
+      for (const stream of [wrangler.stdout, wrangler.stderr]) {
+        stream?.setEncoding('utf8').on('data', onWorkerOutput);
+      }
+    }
     const edgeUrl = `http://127.0.0.1:${edgePort}`;
     await waitForHealthy(`${edgeUrl}/health`, wrangler, 'worker (wrangler dev)', 90_000);
     return { edgeUrl, originUrl, env, client, clientCreated: created, stop };
@@ -116,18 +126,28 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
 }
 
-async function resolveEnv(dataDir: string, options: StackOptions): Promise<Record<string, string>> {
+/**
+ * The stack's variables: options.env, then the process env, then `.env`, then defaults and the
+ * dev secrets in dataDir. The one resolution `npm start` and `npm run smoke` share. With
+ * `readOnly`, missing dev secrets are left unset instead of generated (the smoke test).
+ */
+export async function resolveEnv(
+  dataDir: string,
+  options: Pick<StackOptions, 'env' | 'useDotEnv'> & { readOnly?: boolean } = {},
+): Promise<Record<string, string>> {
   const dotEnvPath = join(ROOT, '.env');
   const dotEnv =
     options.useDotEnv !== false && existsSync(dotEnvPath) ? parseEnv(readFileSync(dotEnvPath, 'utf8')) : {};
   const secretsPath = join(dataDir, 'dev-secrets.json');
-  let secrets: Record<string, string>;
+  let secrets: Record<string, string> = {};
   try {
     secrets = JSON.parse(await readFile(secretsPath, 'utf8')) as Record<string, string>;
   } catch {
-    const make = () => randomBytes(32).toString('base64url');
-    secrets = { SECRET_KEY: make(), ORIGIN_AUTH_TOKEN: make(), SIGNING_KEY: make() };
-    await writeFile(secretsPath, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+    if (!options.readOnly) {
+      const make = () => randomBytes(32).toString('base64url');
+      secrets = { SECRET_KEY: make(), ORIGIN_AUTH_TOKEN: make(), SIGNING_KEY: make() };
+      await writeFile(secretsPath, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+    }
   }
   const defaults: Record<string, string> = {
     ...secrets,
@@ -149,9 +169,33 @@ async function resolveEnv(dataDir: string, options: StackOptions): Promise<Recor
   return env;
 }
 
+/**
+ * Both tiers' configuration, validated before anything starts: the origin's with loadConfig, the
+ * worker's with its own parseEdgeConfig. Every problem is one `VARIABLE message` in one line.
+ */
+function checkConfig(env: Record<string, string>, originUrl: string): { config: Config; edge: EdgeBindings } {
+  const problems: string[] = [];
+  let config: Config | undefined;
+  try {
+    config = loadConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems.map((p) => `${p.variable} ${p.message}`));
+  }
+  const edge = edgeBindings(env, originUrl);
+  try {
+    parseEdgeConfig(edge);
+  } catch (err) {
+    if (!(err instanceof EdgeConfigError)) throw err;
+    problems.push(...err.problems);
+  }
+  if (problems.length > 0 || !config) throw new StackError([...new Set(problems)].join('; '));
+  return { config, edge };
+}
+
 /** The worker's variables, from the same configuration as the origin. */
-function edgeVars(env: Record<string, string>, originUrl: string): string {
-  const vars: Record<string, string | undefined> = {
+function edgeBindings(env: Record<string, string>, originUrl: string): EdgeBindings {
+  return {
     ORIGIN_URL: originUrl,
     ORIGIN_AUTH_TOKEN: env.ORIGIN_AUTH_TOKEN,
     JWT_SECRET: env.JWT_PRIVATE_JWK ? undefined : env.SECRET_KEY,
@@ -174,6 +218,10 @@ function edgeVars(env: Record<string, string>, originUrl: string): string {
     NOT_FOUND_TTL: env.NOT_FOUND_TTL,
     ENVIRONMENT: 'development',
   };
+}
+
+/** The worker's variables as a dotenv file for `wrangler dev --env-file`. */
+function dotEnvText(vars: EdgeBindings): string {
   return Object.entries(vars)
     .filter(([, v]) => v !== undefined && v !== '')
     .map(([k, v]) => {

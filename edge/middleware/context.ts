@@ -5,9 +5,13 @@ import type { EdgeEnv } from '../env.js';
 
 const VALID_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** Config errors already logged: edgeConfig memoizes the error, so this is once per isolate. */
+const reported = new WeakSet<EdgeConfigError>();
+
 /**
  * First middleware: request id (from cf-ray, else fresh), validated config, and one JSON log line
- * per request (id, method, route, status, cache, ms) when the response is done.
+ * per request (id, method, route, status, cache, ms) when the response is done. With an invalid
+ * config every request is a 500 and the problem is logged once, by the first request that meets it.
  */
 export function requestContext() {
   return createMiddleware<EdgeEnv>(async (c, next) => {
@@ -19,7 +23,10 @@ export function requestContext() {
       c.set('config', edgeConfig(c.env));
     } catch (err) {
       if (!(err instanceof EdgeConfigError)) throw err;
-      console.error(JSON.stringify({ level: 'error', id, msg: err.message }));
+      if (!reported.has(err)) {
+        reported.add(err);
+        console.error(JSON.stringify({ level: 'error', id, msg: err.message }));
+      }
       c.res = problemResponse(undefined, c.req.path, { 'x-request-id': id });
       return;
     }

@@ -2,12 +2,15 @@
  * End to end: the real origin and the real worker under `wrangler dev` (workerd), started the way
  * `npm start` starts them, exercised over HTTP by the smoke script and by the flow of issue 4.
  */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from '../../scripts/stack.js';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ROOT, type Stack, startStack } from '../../scripts/stack.js';
 import { runSmoke, SMOKE_STEP_COUNT } from '../smoke/run-smoke.js';
 import { photoJpeg } from '../support/images.js';
 import { scrapeMetric } from '../support/metrics.js';
@@ -25,11 +28,8 @@ function freePort(): Promise<number> {
 
 const transforms = (originUrl: string) => scrapeMetric(originUrl, 'imgedge_transforms_total');
 
-let stack: Stack;
-let dataDir: string;
-
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'imgedge-e2e-'));
+/** The variables of a test stack: free ports, and the real Postgres when the tests have one. */
+async function stackEnv(): Promise<Record<string, string>> {
   const env: Record<string, string> = {
     API_PORT: String(await freePort()),
     EDGE_PORT: String(await freePort()),
@@ -38,15 +38,23 @@ beforeAll(async () => {
   if (process.env.TEST_DATABASE_URL && process.env.IMGEDGE_TEST_DB !== 'pglite') {
     env.DATABASE_URL = process.env.TEST_DATABASE_URL;
   }
-  stack = await startStack({ dataDir, env, useDotEnv: false, logs: 'silent' });
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.stop();
-  await rm(dataDir, { recursive: true, force: true });
-});
+  return env;
+}
 
 describe('local stack (origin + wrangler dev)', () => {
+  let stack: Stack;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'imgedge-e2e-'));
+    stack = await startStack({ dataDir, env: await stackEnv(), useDotEnv: false, logs: 'silent' });
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
   it('passes the smoke script', async () => {
     const steps = await runSmoke({
       baseUrl: stack.edgeUrl,
@@ -104,5 +112,76 @@ describe('local stack (origin + wrangler dev)', () => {
     expect(del.status).toBe(204);
     const gone = await fetch(`${api}/images/${id}`, { headers: { authorization: `Bearer ${token}` } });
     expect(gone.status).toBe(404);
+  });
+});
+
+describe('local stack with SIGNED_URLS=required and SIGNING_KEY from the environment', () => {
+  let stack: Stack;
+  let dataDir: string;
+  let env: Record<string, string>;
+  let workerOutput = '';
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'imgedge-e2e-'));
+    // Not the key the stack generates into dev-secrets.json: the one the environment gives.
+    env = { ...(await stackEnv()), SIGNED_URLS: 'required', SIGNING_KEY: randomBytes(32).toString('hex') };
+    stack = await startStack({
+      dataDir,
+      env,
+      useDotEnv: false,
+      logs: 'silent',
+      onWorkerOutput: (text) => {
+        workerOutput += text;
+      },
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('npm run smoke passes, with the key and the policy the stack resolved', async () => {
+    // The smoke CLI as a user runs it: the same environment and data dir, no key or policy given.
+    const run = promisify(execFile)(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(ROOT, 'test/smoke/smoke.ts'),
+        '--base-url',
+        stack.edgeUrl,
+        '--data-dir',
+        dataDir,
+      ],
+      { cwd: ROOT, env: { ...process.env, ...env } },
+    );
+    const { stdout } = await run.catch((err: { stdout: string; stderr: string }) => {
+      throw new Error(`smoke failed:\n${err.stdout}${err.stderr}`);
+    });
+    expect(stdout).toContain(`smoke test of ${stack.edgeUrl}`);
+    expect(stdout).toContain(`\n${SMOKE_STEP_COUNT} passed, 0 failed`);
+  }, 90_000);
+
+  it("prints the worker's JSON log line for each request", async () => {
+    const res = await fetch(`${stack.edgeUrl}/health`);
+    await res.arrayBuffer();
+    const id = res.headers.get('x-request-id');
+    expect(id).toBeTruthy();
+    const line = await vi.waitFor(
+      () => {
+        const found = workerOutput.split('\n').find((l) => l.includes(`"id":"${id}"`));
+        if (!found) throw new Error(`no log line with id ${id} in the worker output:\n${workerOutput}`);
+        return found;
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+    expect(JSON.parse(line.slice(line.indexOf('{')))).toMatchObject({
+      level: 'info',
+      id,
+      method: 'GET',
+      route: '/health',
+      status: 200,
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EdgeConfigError, parseEdgeConfig } from '../../edge/config.js';
+import { call, jsonLogs, makeEnv } from './helpers.js';
 
 const base = {
   ORIGIN_URL: 'http://127.0.0.1:8004/',
@@ -68,7 +69,10 @@ describe('edge config', () => {
       { UPSTASH_REDIS_REST_URL: 'https://x.upstash.io' },
       'UPSTASH_REDIS_REST_TOKEN and UPSTASH_REDIS_REST_URL must be set together',
     ],
-    [{ PRESETS: '{"thumb":"w=abc"}' }, 'PRESETS'],
+    [{ PRESETS: '{"thumb":"w=abc"}' }, 'PRESETS invalid image preset "thumb"'],
+    [{ SIGNED_URLS: 'bogus' }, 'SIGNED_URLS must be one of off, presets-free, required (got "bogus")'],
+    [{ PRESETS: '{bad json' }, 'PRESETS is not valid JSON: '],
+    [{ PRESETS: '["w=200"]' }, 'PRESETS must be a JSON object of preset name → options'],
   ])('refuses %j naming the variable', (patch, message) => {
     const found = problems({ ...base, ...patch });
     expect(found).toHaveLength(1);
@@ -86,5 +90,21 @@ describe('edge config', () => {
 
   it('needs no signing key when signing is off', () => {
     expect(parseEdgeConfig({ ...base, SIGNING_KEY: '', SIGNED_URLS: 'off' }).signingKeys).toEqual([]);
+  });
+
+  it('a bad variable: every request is a 500, and the problem is logged once per isolate', async () => {
+    const env = makeEnv({ SIGNED_URLS: 'bogus' });
+    for (const path of ['/health', '/img/thumb/abcdefgh', '/health']) {
+      const res = await call(path, { env });
+      expect(res.status).toBe(500);
+      expect(((await res.json()) as { code: string }).code).toBe('internal_error');
+    }
+    expect(jsonLogs().filter((l) => l.level === 'error')).toEqual([
+      {
+        level: 'error',
+        id: expect.any(String),
+        msg: 'Invalid worker configuration: SIGNED_URLS must be one of off, presets-free, required (got "bogus")',
+      },
+    ]);
   });
 });

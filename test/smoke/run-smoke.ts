@@ -1,19 +1,29 @@
 /**
  * The smoke test of a running imgedge (local stack, staging or production), through the edge:
  * health → token → upload → variant MISS → HIT → 304 → signed URL accepted, tampered refused →
- * delete. Every step is recorded; the caller decides how to report.
+ * delete. Every step is recorded; the caller decides how to report. It signs what the edge's
+ * signing policy (SIGNED_URLS) requires: under `required` the variant URL too; under `off` nothing,
+ * and then it checks that signatures are not enforced.
  */
 import sharp from 'sharp';
+import type { SignedUrlPolicy } from '../../edge/config.js';
+import { parseImageRequest } from '../../shared/options/index.js';
 import { signPath } from '../../shared/signature.js';
 
 export interface SmokeOptions {
   baseUrl: string;
   clientId: string;
   clientSecret: string;
-  signingKey: string;
+  /** The edge's SIGNING_KEY; needed unless signedUrls is 'off'. */
+  signingKey?: string;
+  /** The edge's SIGNED_URLS. Default 'presets-free' (the edge's default). */
+  signedUrls?: SignedUrlPolicy;
   apiPrefix?: string;
   timeoutMs?: number;
 }
+
+/** The thumb preset's options spelled out: the variant URL when every URL must be signed. */
+const THUMB_OPTIONS = 'w=200,h=200,fit=cover,g=attention';
 
 export interface SmokeStep {
   name: string;
@@ -32,6 +42,15 @@ function check(condition: unknown, message: string): asserts condition {
 }
 
 export async function runSmoke(options: SmokeOptions): Promise<SmokeStep[]> {
+  const policy = options.signedUrls ?? 'presets-free';
+  if (policy !== 'off' && !options.signingKey) {
+    throw new Error(`a signing key is needed with SIGNED_URLS=${policy}`);
+  }
+  /** `path` with `?sig=` over its canonical path, as every client must sign. */
+  const signed = async (path: string) => {
+    const { canonicalPath } = parseImageRequest(path.slice('/img'.length), new URLSearchParams(), {});
+    return `${path}?sig=${await signPath(canonicalPath, options.signingKey!)}`;
+  };
   const base = options.baseUrl.replace(/\/+$/, '');
   const api = `${base}${options.apiPrefix ?? '/api/v1'}`;
   const timeout = options.timeoutMs ?? 30_000;
@@ -86,7 +105,11 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeStep[]> {
   });
   if (!image) return steps;
 
-  const variantUrl = `${base}/img/thumb/${image}`;
+  // A preset needs no signature unless every URL must be signed (then: its options, signed).
+  const variantUrl =
+    policy === 'required'
+      ? `${base}${await signed(`/img/${THUMB_OPTIONS}/${image}`)}`
+      : `${base}/img/thumb/${image}`;
   const etag = await step('variant (cache MISS)', async () => {
     const res = await http(variantUrl, { headers: { accept: 'image/webp,*/*' } });
     const bytes = Buffer.from(await res.arrayBuffer());
@@ -115,20 +138,35 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeStep[]> {
     return [true, `ETag ${etag}`];
   });
 
-  await step('signed URL accepted', async () => {
-    const path = `/img/w=321/${image}`;
-    const res = await http(`${base}${path}?sig=${await signPath(path, options.signingKey)}`);
-    await res.arrayBuffer();
-    check(res.status === 200, `HTTP ${res.status}`);
-    return [true, path];
-  });
-  await step('tampered signed URL refused', async () => {
-    const sig = await signPath(`/img/w=321/${image}`, options.signingKey);
-    const res = await http(`${base}/img/w=3210/${image}?sig=${sig}`);
-    const body = (await res.json()) as { code?: string };
-    check(res.status === 403 && body.code === 'invalid_signature', `HTTP ${res.status} ${body.code}`);
-    return [true, '403 invalid_signature'];
-  });
+  if (policy === 'off') {
+    await step('options without a signature (SIGNED_URLS=off)', async () => {
+      const res = await http(`${base}/img/w=321/${image}`);
+      await res.arrayBuffer();
+      check(res.status === 200, `HTTP ${res.status}`);
+      return [true, `/img/w=321/${image}`];
+    });
+    await step('signature not checked (SIGNED_URLS=off)', async () => {
+      const res = await http(`${base}/img/w=3210/${image}?sig=not-a-signature`);
+      await res.arrayBuffer();
+      check(res.status === 200, `HTTP ${res.status}`);
+      return [true, 'ignored'];
+    });
+  } else {
+    await step('signed URL accepted', async () => {
+      const path = `/img/w=321/${image}`;
+      const res = await http(`${base}${await signed(path)}`);
+      await res.arrayBuffer();
+      check(res.status === 200, `HTTP ${res.status}`);
+      return [true, path];
+    });
+    await step('tampered signed URL refused', async () => {
+      const tampered = (await signed(`/img/w=321/${image}`)).replace('w=321', 'w=3210');
+      const res = await http(`${base}${tampered}`);
+      const body = (await res.json()) as { code?: string };
+      check(res.status === 403 && body.code === 'invalid_signature', `HTTP ${res.status} ${body.code}`);
+      return [true, '403 invalid_signature'];
+    });
+  }
 
   await step('delete', async () => {
     const res = await http(`${api}/images/${image}`, {
