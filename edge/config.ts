@@ -7,7 +7,7 @@
 // zod/mini: the same validation without the classic API's locales, keeping the worker bundle small.
 import * as z from 'zod/mini';
 import { parseByteSize } from '../shared/config/bytes.js';
-import { type CompiledPresets, compilePresets } from '../shared/options/index.js';
+import { type CompiledPresets, compilePresets, DEFAULT_PRESETS } from '../shared/options/index.js';
 
 export interface EdgeBindings {
   ORIGIN_URL?: string;
@@ -77,12 +77,6 @@ export interface EdgeConfig {
   purge: { zoneId: string; apiToken: string; apiBase: string } | undefined;
   environment: string;
 }
-
-const DEFAULT_PRESETS = {
-  thumb: 'w=200,h=200,fit=cover,g=attention',
-  card: 'w=600,h=400,fit=cover',
-  hero: 'w=1600',
-};
 
 const rate = (fallback: RateSpec) =>
   z._default(

@@ -3,13 +3,11 @@
  * query options, aliases, any order, a preset, with or without scheme and host, an old `sig`);
  * the canonical form comes out, signed with shared/signature.ts exactly as the edge verifies it.
  *
- * SIGNING_KEY and PRESETS come from the environment, else `.env`, else (SIGNING_KEY only) the dev
- * secrets `npm start` generated in data/dev-secrets.json: the order scripts/stack.ts uses. Files
- * are read from the working directory, which `npm run` sets to the project root.
+ * SIGNING_KEY and PRESETS come from resolveEnv (scripts/stack.ts), as `npm start` resolves them: the
+ * environment, else `.env`, else the dev secrets in data/dev-secrets.json (never generated here).
+ * Files are read from the working directory, which `npm run` sets to the project root.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseEnv } from 'node:util';
 import { isImgedgeError } from '../shared/errors.js';
 import {
   compilePresets,
@@ -18,27 +16,9 @@ import {
   SIGNATURE_PARAM,
 } from '../shared/options/index.js';
 import { signPath } from '../shared/signature.js';
+import { resolveEnv } from './stack.js';
 
 const USAGE = "usage: npm run sign -- '/img/w=800,f=webp/<id>'   (or a full URL, or /img/<id>?w=800)";
-
-/** First non-empty value of `name`: the environment, then `.env`, then data/dev-secrets.json. */
-function setting(name: string, dir: string, withDevSecrets: boolean): string | undefined {
-  const sources: (() => Record<string, string | undefined>)[] = [
-    () => process.env,
-    () => (existsSync(join(dir, '.env')) ? parseEnv(readFileSync(join(dir, '.env'), 'utf8')) : {}),
-  ];
-  const secrets = join(dir, 'data', 'dev-secrets.json');
-  if (withDevSecrets) {
-    sources.push(() =>
-      existsSync(secrets) ? (JSON.parse(readFileSync(secrets, 'utf8')) as Record<string, string>) : {},
-    );
-  }
-  for (const source of sources) {
-    const value = source()[name];
-    if (value !== undefined && value !== '') return value;
-  }
-  return undefined;
-}
 
 /** The canonical signed form of `input` (a path, or a URL whose scheme and host are kept). */
 async function signedUrl(input: string, key: string, presets: Record<string, string>): Promise<string> {
@@ -63,12 +43,13 @@ async function main(args: string[]): Promise<number> {
     return input.length === 1 ? 0 : 2;
   }
   const dir = process.cwd();
-  const key = setting('SIGNING_KEY', dir, true);
+  const env = await resolveEnv(join(dir, 'data'), { readOnly: true, root: dir });
+  const key = env.SIGNING_KEY;
   if (key === undefined) {
     process.stderr.write('sign: no SIGNING_KEY in the environment, .env or data/dev-secrets.json\n');
     return 1;
   }
-  const presetsText = setting('PRESETS', dir, false);
+  const presetsText = env.PRESETS;
   let presets: Record<string, string> = { ...DEFAULT_PRESETS };
   if (presetsText !== undefined) {
     try {

@@ -129,13 +129,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 /**
  * The stack's variables: options.env, then the process env, then `.env`, then defaults and the
  * dev secrets in dataDir. The one resolution `npm start` and `npm run smoke` share. With
- * `readOnly`, missing dev secrets are left unset instead of generated (the smoke test).
+ * `readOnly`, missing dev secrets are left unset instead of generated (the smoke test, `npm run
+ * sign`). `root` is where `.env` is read (default: the project root).
  */
 export async function resolveEnv(
   dataDir: string,
-  options: Pick<StackOptions, 'env' | 'useDotEnv'> & { readOnly?: boolean } = {},
+  options: Pick<StackOptions, 'env' | 'useDotEnv'> & { readOnly?: boolean; root?: string } = {},
 ): Promise<Record<string, string>> {
-  const dotEnvPath = join(ROOT, '.env');
+  const dotEnvPath = join(options.root ?? ROOT, '.env');
   const dotEnv =
     options.useDotEnv !== false && existsSync(dotEnvPath) ? parseEnv(readFileSync(dotEnvPath, 'utf8')) : {};
   const secretsPath = join(dataDir, 'dev-secrets.json');
