@@ -28,11 +28,12 @@ export function methodNotAllowed(method: string, path: string, methods: readonly
 /**
  * Middleware passing on requests whose method is one of `methods` and answering 405 otherwise.
  * Mount it before the routes (and before authentication: the answer reveals only what the
- * documentation says). Hono dispatches HEAD as GET, so GET covers HEAD.
+ * documentation says). GET allows HEAD too (Hono routes HEAD to the GET handler).
  */
 export function allowMethods(...methods: string[]): MiddlewareHandler {
+  const allowed = allowHeader(methods).split(', ');
   return async (c, next) => {
-    if (!methods.includes(c.req.method)) throw methodNotAllowed(c.req.method, c.req.path, methods);
+    if (!allowed.includes(c.req.method)) throw methodNotAllowed(c.req.method, c.req.path, methods);
     await next();
   };
 }
