@@ -17,7 +17,8 @@ describe('405 Method Not Allowed at the edge', () => {
 
   for (const [method, path, allow] of cases) {
     it(`${method} ${path} → 405, Allow: ${allow}`, async () => {
-      for (const headers of [{}, { authorization: `Bearer ${inject('apiToken')}` }]) {
+      const tokens: Record<string, string>[] = [{}, { authorization: `Bearer ${inject('apiToken')}` }];
+      for (const headers of tokens) {
         const res = await call(path, { method, headers });
         expect(res.status).toBe(405);
         expect(res.headers.get('allow')).toBe(allow);
