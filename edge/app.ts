@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { ImgedgeError, problemResponse } from '../shared/errors.js';
+import { allowMethods } from '../shared/http/methods.js';
 import type { EdgeEnv } from './env.js';
 import { requestContext } from './middleware/context.js';
 import { apiRoutes } from './routes/api.js';
@@ -11,6 +12,7 @@ export function createEdgeApp(apiPrefix = '/api/v1') {
   const app = new Hono<EdgeEnv>();
   app.use(requestContext());
   app.route('/', healthRoutes());
+  app.use('/img/*', allowMethods('GET'));
   app.route('/', imageRoutes());
   app.route('/', apiRoutes(apiPrefix));
   app.notFound((c) =>

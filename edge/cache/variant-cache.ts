@@ -18,3 +18,22 @@ export function notFoundCacheKey(requestUrl: string, id: string): Request {
 export function defaultCache(): Cache {
   return (caches as unknown as { default: Cache }).default;
 }
+
+/**
+ * Drop an image's variants from this location's cache (what the purge API does everywhere, but
+ * the purge needs CF_ZONE_ID/CF_API_TOKEN and does nothing under `wrangler dev`). `variants` are
+ * the canonical paths and resolved formats the origin made (its DELETE answer); keys never stored
+ * here are a no-op. Returns how many entries were deleted.
+ */
+export async function evictVariants(
+  requestUrl: string,
+  variants: readonly { path: string; format: string }[],
+): Promise<number> {
+  const cache = defaultCache();
+  const deleted = await Promise.all(
+    variants
+      .filter((v) => v.path.startsWith('/img/'))
+      .map((v) => cache.delete(variantCacheKey(requestUrl, v.path, v.format))),
+  );
+  return deleted.filter(Boolean).length;
+}

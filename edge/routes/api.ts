@@ -5,7 +5,10 @@
  */
 import { type Context, Hono } from 'hono';
 import { ImgedgeError } from '../../shared/errors.js';
+import { type DeletedImage, PREFER_REPRESENTATION } from '../../shared/http/deleted-image.js';
+import { mountAllowedMethods } from '../../shared/http/methods.js';
 import { purgeImage } from '../cache/purge.js';
+import { evictVariants } from '../cache/variant-cache.js';
 import type { EdgeEnv } from '../env.js';
 import { jwtAuth } from '../middleware/jwt-auth.js';
 import { rateLimit } from '../middleware/rate-limit.js';
@@ -23,6 +26,8 @@ const isRead = (method: string) => method === 'GET' || method === 'HEAD';
 
 export function apiRoutes(prefix: string) {
   const app = new Hono<EdgeEnv>();
+  // A known route asked with another method: 405 with Allow, before authentication.
+  mountAllowedMethods(app, prefix);
 
   app.post(
     `${prefix}/oauth/token`,
@@ -59,16 +64,44 @@ export function apiRoutes(prefix: string) {
   );
   app.post(`${prefix}/images`, (c) => proxy(c, true));
   app.delete(`${prefix}/images/:id`, async (c) => {
-    const res = await proxy(c, false);
-    if (res.status === 204)
-      c.executionCtx.waitUntil(purgeImage(c.get('config'), c.req.param('id'), c.get('requestId')));
-    return res;
+    // The origin then lists the variants it made (200 + DeletedImage) instead of answering 204.
+    const res = await proxy(c, false, { prefer: PREFER_REPRESENTATION });
+    if (res.status !== 200 && res.status !== 204) return res;
+    const id = c.req.param('id');
+    if (res.status === 200) await evictLocally(c, id, res);
+    // Every other colo: the purge API (in production).
+    c.executionCtx.waitUntil(purgeImage(c.get('config'), id, c.get('requestId')));
+    // The client gets the documented 204.
+    return c.body(null, 204, { 'cache-control': 'no-store' });
   });
   app.all(`${prefix}/*`, (c) => proxy(c, false));
   return app;
 }
 
-async function proxy(c: Context<EdgeEnv>, upload: boolean): Promise<Response> {
+/** Drop the deleted image's variants from this location's cache, before the client hears 204. */
+async function evictLocally(c: Context<EdgeEnv>, id: string, res: Response): Promise<void> {
+  try {
+    const body = (await res.json()) as DeletedImage;
+    await evictVariants(c.req.url, body.variants);
+  } catch (err) {
+    // The image is deleted either way; its cached variants then expire or go with the purge.
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        id: c.get('requestId'),
+        msg: 'local cache eviction failed',
+        image: id,
+        error: String(err),
+      }),
+    );
+  }
+}
+
+async function proxy(
+  c: Context<EdgeEnv>,
+  upload: boolean,
+  extraHeaders: Record<string, string> = {},
+): Promise<Response> {
   const config = c.get('config');
   let body = c.req.raw.body;
   let cap: ByteCap | undefined;
@@ -88,6 +121,7 @@ async function proxy(c: Context<EdgeEnv>, upload: boolean): Promise<Response> {
     const value = c.req.header(name);
     if (value !== undefined) headers.set(name, value);
   }
+  for (const [name, value] of Object.entries(extraHeaders)) headers.set(name, value);
   const url = new URL(c.req.url);
   const init: RequestInit = { method: c.req.method, headers };
   if (body && !isRead(c.req.method)) init.body = body;

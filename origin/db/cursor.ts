@@ -43,6 +43,32 @@ function isRealTimestamp(ts: string): boolean {
   );
 }
 
+/** Page size of a listing: the one place for its bounds and default (route and db layer). */
+export const LIST_LIMIT_DEFAULT = 20;
+export const LIST_LIMIT_MAX = 100;
+
+/**
+ * A listing's `limit`, from the query string (text) or a caller (number); absent → the default.
+ * Anything else than an integer from 1 to LIST_LIMIT_MAX is ImgedgeError('invalid_request'),
+ * worded like an invalid image option: "limit must be an integer from 1 to 100, got "abc"".
+ */
+export function listLimit(value: string | number | undefined): number {
+  if (value === undefined) return LIST_LIMIT_DEFAULT;
+  const n = typeof value === 'number' ? value : /^[0-9]{1,4}$/.test(value) ? Number(value) : Number.NaN;
+  if (Number.isInteger(n) && n >= 1 && n <= LIST_LIMIT_MAX) return n;
+  const given = String(value);
+  const echoed = given.length > 64 ? `${given.slice(0, 64)}…` : given;
+  return invalidLimit(echoed);
+}
+
+function invalidLimit(value: string): never {
+  throw new ImgedgeError(
+    'invalid_request',
+    `limit must be an integer from 1 to ${LIST_LIMIT_MAX}, got ${JSON.stringify(value)}`,
+    { extra: { key: 'limit', parameter: 'limit', value, allowed: `1..${LIST_LIMIT_MAX}` } },
+  );
+}
+
 /** Decodes a cursor from a client; anything malformed is ImgedgeError('invalid_request'). */
 export function decodeCursor(cursor: string): KeysetPosition {
   if (cursor.length === 0 || cursor.length > MAX_CURSOR_CHARS || !B64URL_RE.test(cursor)) throw invalid();

@@ -1,5 +1,4 @@
-import { ImgedgeError } from '../../shared/errors.js';
-import { CURSOR_TS_SQL, decodeCursor, encodeCursor } from './cursor.js';
+import { CURSOR_TS_SQL, decodeCursor, encodeCursor, listLimit } from './cursor.js';
 import type { Db } from './driver.js';
 
 /** A stored image (an original), live or soft-deleted; camelCase view of an `images` row. */
@@ -116,8 +115,7 @@ export async function findLiveBySha(db: Db, owner: string, sha256: string): Prom
   return rows[0] ? toImageRow(rows[0]) : null;
 }
 
-export const LIST_LIMIT_DEFAULT = 50;
-export const LIST_LIMIT_MAX = 100;
+export { LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX } from './cursor.js';
 
 export interface ListOptions {
   /** 1..LIST_LIMIT_MAX, default LIST_LIMIT_DEFAULT. */
@@ -134,12 +132,7 @@ export interface ImagePage {
 
 /** An owner's live images, newest first (ties broken by id), keyset-paginated. */
 export async function listImages(db: Db, owner: string, opts: ListOptions = {}): Promise<ImagePage> {
-  const limit = opts.limit ?? LIST_LIMIT_DEFAULT;
-  if (!Number.isInteger(limit) || limit < 1 || limit > LIST_LIMIT_MAX) {
-    throw new ImgedgeError('invalid_request', `limit must be an integer 1..${LIST_LIMIT_MAX}`, {
-      extra: { key: 'limit', allowed: `1..${LIST_LIMIT_MAX}` },
-    });
-  }
+  const limit = listLimit(opts.limit);
   const select = `select ${COLUMNS}, ${CURSOR_TS_SQL} as cursor_ts from images
     where owner = $1 and deleted_at is null`;
   const order = 'order by created_at desc, id desc';

@@ -1,5 +1,6 @@
 /** The origin's Hono app: middleware order, route mounting, auth per route group. */
 import { Hono } from 'hono';
+import { mountAllowedMethods } from '../../shared/http/methods.js';
 import type { TokenKeys } from '../auth/keys.js';
 import type { Db } from '../db/driver.js';
 import type { CursorSealer } from '../images/cursor-seal.js';
@@ -57,6 +58,8 @@ export function createApp(deps: AppDeps) {
   if (deps.keys.jwks) app.route('/', jwksRoutes(deps.keys.jwks));
 
   const api = new Hono<OriginEnv>();
+  // A known route asked with another method: 405 with Allow, before authentication.
+  mountAllowedMethods(api, '');
   api.route('/', oauthRoutes({ db: deps.db, keys: deps.keys, ttlSeconds: deps.tokenTtlSeconds }));
   // '/images/*' also matches '/images' itself (list and upload).
   api.use(

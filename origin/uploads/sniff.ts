@@ -1,8 +1,11 @@
 import { fileTypeFromBuffer, fileTypeFromFile } from 'file-type';
-import { ImgedgeError } from '../../shared/errors.js';
+import { unsupportedUpload } from './accepted.js';
 
-/** Upload formats accepted, by the MIME type file-type reports from the magic bytes. */
-const ACCEPTED: Record<string, string> = {
+/**
+ * The decoder for each accepted upload (accepted.ts), by the MIME type file-type reports from the
+ * magic bytes (it says image/heic for HEIC-branded HEIF).
+ */
+const FORMAT_OF: Record<string, string> = {
   'image/jpeg': 'jpeg',
   'image/png': 'png',
   'image/webp': 'webp',
@@ -12,8 +15,6 @@ const ACCEPTED: Record<string, string> = {
   'image/heif': 'heic',
   'image/tiff': 'tiff',
 };
-
-export const ACCEPTED_UPLOAD_TYPES = Object.keys(ACCEPTED);
 
 /**
  * Decide the format from the bytes, never from the declared Content-Type or a file name.
@@ -28,13 +29,7 @@ export async function sniffImageType(
   // what it needs).
   const type =
     (await fileTypeFromBuffer(head)) ?? (path === undefined ? undefined : await fileTypeFromFile(path));
-  const format = type ? ACCEPTED[type.mime] : undefined;
-  if (!type || !format) {
-    throw new ImgedgeError(
-      'unsupported_media_type',
-      `Unsupported image type${type ? ` (${type.mime})` : ''}; accepted: jpeg, png, webp, gif, avif, heic, tiff`,
-      { extra: { accepted: ACCEPTED_UPLOAD_TYPES } },
-    );
-  }
+  const format = type ? FORMAT_OF[type.mime] : undefined;
+  if (!type || !format) throw unsupportedUpload(`Unsupported image type${type ? ` (${type.mime})` : ''}`);
   return { mime: type.mime, format };
 }

@@ -7,6 +7,7 @@
 import sharp from 'sharp';
 import { ImgedgeError, isImgedgeError } from '../../shared/errors.js';
 import { toTransformError } from '../transform/errors.js';
+import { unsupportedUpload } from './accepted.js';
 
 export async function verifyDecodes(
   path: string,
@@ -26,11 +27,7 @@ export async function verifyDecodes(
     // HEIC/HEIF with HEVC inside: sharp's prebuilt libvips carries no HEVC decoder (patents), so
     // such a file is a format this origin cannot process, not a damaged image.
     if (err instanceof Error && /compression format has not been built in/i.test(err.message)) {
-      throw new ImgedgeError(
-        'unsupported_media_type',
-        'HEIC/HEIF images compressed with HEVC cannot be decoded here; upload AVIF, JPEG, PNG or WebP instead',
-        { extra: { accepted: ['jpeg', 'png', 'webp', 'gif', 'avif', 'heif (AV1)', 'tiff'] }, cause: err },
-      );
+      throw unsupportedUpload('HEIC/HEIF images compressed with HEVC cannot be decoded here', err);
     }
     const mapped = toTransformError(err);
     if (isImgedgeError(mapped)) throw mapped;

@@ -3,9 +3,14 @@
  * (ext = the format actually produced, which for f=auto may differ from the requested class),
  * bounded by bytes with least-recently-used eviction. The in-memory index (a Map kept in recency
  * order) is rebuilt from the folder at start, ordered by mtime; hits refresh mtime.
+ *
+ * Beside a source's variants, REQUESTED_FILE lists every (canonical options, requested format)
+ * this origin has made for it, one `<canonical>\t<requested>` line each. It outlives eviction
+ * (the edge caches a variant for a year, whatever the origin keeps), so that a delete can tell
+ * the edge which of its cache keys to drop (see requested()).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export type CacheEvent = 'hit' | 'miss' | 'eviction';
@@ -19,6 +24,15 @@ export interface VariantCacheOptions {
 
 /** Bump when the pipeline's output for the same options changes, to stop serving stale variants. */
 export const PIPELINE_VERSION = '1';
+
+/** Per source: the variants requested of this origin, kept through eviction and restarts. */
+export const REQUESTED_FILE = 'requested.tsv';
+
+/** One variant as the edge asked for it: its canonical options and its resolved format. */
+export interface RequestedVariant {
+  canonical: string;
+  format: string;
+}
 
 export class VariantCache {
   /** Variant path without extension → size and produced format; Map order = recency, oldest first. */
@@ -44,6 +58,7 @@ export class VariantCache {
         const sourceDir = join(this.options.dir, shard, source);
         for (const name of await readdir(sourceDir).catch(() => [])) {
           const path = join(sourceDir, name);
+          if (name === REQUESTED_FILE) continue;
           const s = await stat(path);
           if (s.size === 0 || !/^[0-9a-f]{32}\.[a-z]+$/.test(name)) await rm(path, { force: true });
           else found.push({ path, size: s.size, mtime: s.mtimeMs });
@@ -93,10 +108,16 @@ export class VariantCache {
     data: Uint8Array,
     format: string,
   ): Promise<void> {
-    if (data.byteLength > this.options.maxBytes) return;
     const key = this.keyFor(sourceSha, canonical, requested);
+    const sourceDir = join(this.options.dir, sourceSha.slice(0, 2), sourceSha);
+    await mkdir(sourceDir, { recursive: true });
+    // A variant not on disk yet (new, or evicted and made again) is recorded; duplicates are
+    // folded when read.
+    if (!this.index.has(key)) {
+      await appendFile(join(sourceDir, REQUESTED_FILE), `${canonical}\t${requested}\n`, { mode: 0o600 });
+    }
+    if (data.byteLength > this.options.maxBytes) return;
     const tmp = join(this.options.dir, '.tmp', randomUUID());
-    await mkdir(join(this.options.dir, sourceSha.slice(0, 2), sourceSha), { recursive: true });
     await writeFile(tmp, data);
     await rename(tmp, `${key}.${format}`);
     this.forget(key);
@@ -104,7 +125,23 @@ export class VariantCache {
     await this.evict();
   }
 
-  /** Drop every variant of a source (its image was deleted). */
+  /** Every variant ever made of a source here (deduplicated), even those evicted since. */
+  async requested(sourceSha: string): Promise<RequestedVariant[]> {
+    const file = join(this.options.dir, sourceSha.slice(0, 2), sourceSha, REQUESTED_FILE);
+    const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return '';
+      throw err;
+    });
+    const seen = new Map<string, RequestedVariant>();
+    for (const line of text.split('\n')) {
+      const tab = line.indexOf('\t');
+      if (tab < 0) continue;
+      seen.set(line, { canonical: line.slice(0, tab), format: line.slice(tab + 1) });
+    }
+    return [...seen.values()];
+  }
+
+  /** Drop every variant of a source (its image was deleted), and its REQUESTED_FILE. */
   async removeSource(sourceSha: string): Promise<void> {
     const dir = join(this.options.dir, sourceSha.slice(0, 2), sourceSha);
     for (const path of [...this.index.keys()]) if (path.startsWith(`${dir}/`)) this.forget(path);

@@ -53,6 +53,27 @@ describe('cache purge on delete', () => {
     });
   });
 
+  it("drops the deleted image's variants from this location's cache too, without purge credentials", async () => {
+    const env = makeEnv();
+    const id = await uploadThroughEdge(env);
+    const paths = [`/img/hero/${id}`, `/img/thumb/${id}`];
+    for (const path of paths) {
+      expect((await call(path, { headers: { accept: ACCEPT.chrome }, env })).headers.get('x-cache')).toBe(
+        'MISS',
+      );
+      const hit = await call(path, { headers: { accept: ACCEPT.chrome }, env });
+      expect([hit.status, hit.headers.get('x-cache')]).toEqual([200, 'HIT']);
+    }
+    const deleted = await call(`${API}/images/${id}`, { method: 'DELETE', headers: bearer, env });
+    expect(deleted.status).toBe(204);
+    expect(await deleted.text()).toBe('');
+    for (const path of paths) {
+      const after = await call(path, { headers: { accept: ACCEPT.chrome }, env });
+      // The first 404 is cached (NOT_FOUND_TTL) for the id, so the second path may HIT it.
+      expect(after.status).toBe(404);
+    }
+  });
+
   it('purges nothing when the delete is refused', async () => {
     const env = makeEnv({
       CF_ZONE_ID: 'zone123',

@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
 import { ImgedgeError } from '../../../shared/errors.js';
+import { type DeletedImage, prefersRepresentation } from '../../../shared/http/deleted-image.js';
+import { canonicalPathOf } from '../../../shared/options/request.js';
+import { listLimit } from '../../db/cursor.js';
 import type { Db } from '../../db/driver.js';
 import { getImage, listImages } from '../../db/images.js';
 import type { CursorSealer } from '../../images/cursor-seal.js';
@@ -27,11 +29,6 @@ export interface ImageRouteDeps {
   variantService: VariantService;
 }
 
-const listQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(200).optional(),
-});
-
 /** /images routes; authentication and scopes are applied by the caller (see app.ts). */
 export function imageRoutes(deps: ImageRouteDeps) {
   const app = new Hono<OriginEnv>();
@@ -52,15 +49,9 @@ export function imageRoutes(deps: ImageRouteDeps) {
   });
 
   app.get('/images', async (c) => {
-    const parsed = listQuery.safeParse(c.req.query());
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new ImgedgeError('invalid_request', `${issue.path.join('.')}: ${issue.message}`, {
-        extra: { parameter: issue.path.join('.') },
-      });
-    }
     const owner = c.var.claims.sub;
-    const { limit, cursor } = parsed.data;
+    const limit = listLimit(c.req.query('limit'));
+    const cursor = c.req.query('cursor');
     const page = await listImages(deps.db, owner, {
       limit,
       cursor: cursor === undefined ? undefined : deps.cursors.open(cursor, owner),
@@ -79,9 +70,16 @@ export function imageRoutes(deps: ImageRouteDeps) {
 
   app.delete('/images/:id', async (c) => {
     const id = c.req.param('id');
-    await deleteImage({ ...deps, variants: deps.variantCache }, c.var.claims.sub, id);
+    const { variants } = await deleteImage({ ...deps, variants: deps.variantCache }, c.var.claims.sub, id);
     deps.variantService.forget(id);
-    return c.body(null, 204);
+    if (!prefersRepresentation(c.req.header('prefer'))) return c.body(null, 204);
+    // For the edge: the variant cache keys of this image it may hold (see deleted-image.ts).
+    c.header('preference-applied', 'return=representation');
+    const body: DeletedImage = {
+      id,
+      variants: variants.map((v) => ({ path: canonicalPathOf(id, v.canonical), format: v.format })),
+    };
+    return c.json(body, 200);
   });
 
   return app;

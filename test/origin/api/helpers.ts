@@ -9,6 +9,7 @@ import type { TestOrigin } from '../../support/origin.js';
 export const PROBLEM_JSON = 'application/problem+json';
 
 import type { ImageRecord } from '../../../origin/images/record.js';
+import { REQUESTED_FILE } from '../../../origin/variants/disk-cache.js';
 
 export type { ImageRecord };
 
@@ -141,7 +142,7 @@ export function encodeAs(source: Buffer, format: 'jpeg' | 'png' | 'webp' | 'gif'
   }
 }
 
-/** Sum of the variant cache's files for one original. */
+/** The variant cache's variant files for one original (not its list of requested variants). */
 export async function variantFiles(origin: TestOrigin, sha256: string): Promise<string[]> {
-  return filesUnder(variantDir(origin, sha256));
+  return (await filesUnder(variantDir(origin, sha256))).filter((f) => !f.endsWith(REQUESTED_FILE));
 }

@@ -168,9 +168,12 @@ describeDb('origin API: GET /images', () => {
   });
 
   it('refuses a limit out of range with 400 invalid_request naming the parameter', async () => {
-    for (const limit of ['0', '101', '-1', '2.5', 'ten', '']) {
+    for (const limit of ['0', '101', '-1', '2.5', 'ten', '', 'abc']) {
       const problem = await expectProblem(await list(token, `limit=${limit}`), 400, 'invalid_request');
       expect(problem.parameter).toBe('limit');
+      // Worded like an invalid image option ("w must be an integer from 1 to 8192, got …").
+      expect(problem.detail).toBe(`limit must be an integer from 1 to 100, got ${JSON.stringify(limit)}`);
+      expect(problem).toMatchObject({ key: 'limit', value: limit, allowed: '1..100' });
     }
     expect((await listOk(token, 'limit=100')).items).toHaveLength(N);
   });

@@ -180,6 +180,31 @@ describeDb('origin API: POST /images', () => {
     expect(stored.filter((p) => p.endsWith(sha256Hex(bytes)))).toHaveLength(1);
   });
 
+  it('names one list of accepted types in both 415s: bytes of no image, and HEVC inside HEIC', async () => {
+    const text = Buffer.from('just some text, sent as a png\n'.repeat(20));
+    const notImage = await expectProblem(
+      await origin.upload(text, token, 'image/png'),
+      415,
+      'unsupported_media_type',
+    );
+    const hevc = await expectProblem(
+      await origin.upload(
+        await readFile(join(import.meta.dirname, '../../support/fixtures/hevc-64x48.heic')),
+        token,
+        'image/heic',
+      ),
+      415,
+      'unsupported_media_type',
+    );
+    expect(hevc.accepted).toEqual(notImage.accepted);
+    const listed = (p: Record<string, unknown>) => String(p.detail).split('accepted: ')[1];
+    expect(listed(notImage)).toBeTruthy();
+    expect(listed(hevc)).toBe(listed(notImage));
+    // HEVC-compressed HEIC is never offered as accepted, in the list or in the words.
+    expect(notImage.accepted).not.toContain('image/heic');
+    expect(listed(notImage)).toMatch(/not HEVC/);
+  });
+
   const svg = Buffer.from(
     '<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">' +
       '<script>alert(1)</script><rect width="10" height="10" fill="red"/></svg>',
@@ -194,6 +219,7 @@ describeDb('origin API: POST /images', () => {
       const res = await origin.upload(svg, token, type);
       const problem = await expectProblem(res, 415, 'unsupported_media_type');
       expect(problem.accepted).toEqual(expect.arrayContaining(['image/jpeg', 'image/png']));
+      expect(problem.detail).toMatch(/accepted: jpeg, png/);
     }
     await expectProblem(
       await uploadMultipart(origin, svg, token, 'image/svg+xml'),
