@@ -68,6 +68,8 @@ export interface DirLock {
 }
 
 const held = new Map<string, LockHolder>();
+/** Nonces of this process's acquisitions in progress (their takeover claims are alive). */
+const acquiring = new Set<string>();
 
 function readProcStart(pid: number): string | undefined {
   try {
@@ -105,7 +107,7 @@ export function isHolderAlive(holder: LockHolder): boolean {
   if (holder.hostname !== hostname()) return true;
   if (holder.pid === process.pid) {
     // This very process holds it, or an earlier process had our pid (a restarted container).
-    return [...held.values()].some((h) => h.nonce === holder.nonce);
+    return acquiring.has(holder.nonce) || [...held.values()].some((h) => h.nonce === holder.nonce);
   }
   const bootId = readBootId();
   if (holder.boot_id && bootId && holder.boot_id !== bootId) return false;
@@ -156,8 +158,9 @@ export async function acquireDirLock(dir: string): Promise<DirLock> {
   const path = join(dir, LOCK_FILE);
   const mine = ownRecord();
   const tmp = `${path}.${mine.nonce}.tmp`;
-  await writeDurably(tmp, JSON.stringify(mine));
+  acquiring.add(mine.nonce);
   try {
+    await writeDurably(tmp, JSON.stringify(mine));
     for (let attempt = 0; attempt < 100; attempt++) {
       try {
         await link(tmp, path);
@@ -195,6 +198,7 @@ export async function acquireDirLock(dir: string): Promise<DirLock> {
     }
     throw new Error(`PGLITE_DIR ${dir}: could not take ${path}`);
   } finally {
+    acquiring.delete(mine.nonce);
     await rm(tmp, { force: true });
   }
 }
