@@ -48,6 +48,12 @@ async function main(): Promise<void> {
     process.stderr.write(`imgedge origin: ${line.replaceAll('\n', ' ')}\n`);
     process.exit(1);
   }
+  try {
+    await server.runtime.advertise(server.url);
+  } catch (err) {
+    // The client CLI then refuses to touch the folder (it is held) instead of going through us.
+    logger.error({ err }, 'cannot record the admin URL in the PGLITE_DIR lock; client CLI unavailable');
+  }
   logger.info({ url: server.url, prefix: config.apiPrefix }, 'origin listening');
   const stop = (signal: string) => {
     logger.info({ signal }, 'shutting down');

@@ -2,11 +2,13 @@
  * Composition root: from a validated Config to a running app's dependencies. Used by the server
  * entry point and by the integration tests (which start real origins on ephemeral ports).
  */
+import { randomBytes } from 'node:crypto';
 import { loadTokenKeys } from './auth/keys.js';
 import type { Config } from './config/load.js';
 import { connectDb } from './db/connect.js';
 import type { Db } from './db/driver.js';
 import { migrate } from './db/migrate.js';
+import type { PgliteDatabase } from './db/pglite.js';
 import { createApp } from './http/app.js';
 import { CursorSealer } from './images/cursor-seal.js';
 import type { Logger } from './observability/logger.js';
@@ -23,6 +25,11 @@ export interface Runtime {
   db: Db;
   metrics: ReturnType<typeof createMetrics>;
   pool: WorkPool;
+  /**
+   * When this process holds a PGlite folder: records `url` (where it listens) and its admin token
+   * in the folder's lock file, so that the client CLI goes through this process. Else a no-op.
+   */
+  advertise(url: string): Promise<void>;
   /** Marks the process as draining: /health answers 503 from now on. */
   beginShutdown(): void;
   close(): Promise<void>;
@@ -76,6 +83,9 @@ export async function createRuntime(
       }),
     ));
   const closeDb = () => (ownsDb ? db.close() : Promise.resolve());
+  // The embedded database has one writer, this process: the client CLI comes through /admin.
+  const lock = ownsDb && db.kind === 'pglite' ? (db as PgliteDatabase).lock : undefined;
+  const adminToken = lock ? randomBytes(32).toString('base64url') : undefined;
   try {
     const applied = await startupStep(dbVariable, 'cannot reach or migrate the database', () => migrate(db));
     if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
@@ -122,6 +132,7 @@ export async function createRuntime(
       maxInputPixels: config.maxInputPixels,
       tokenTtlSeconds: config.jwt.ttlSeconds,
       originAuthToken: config.originAuthToken,
+      adminToken,
       db,
       logger,
       metrics,
@@ -139,6 +150,9 @@ export async function createRuntime(
       db,
       metrics,
       pool,
+      advertise: async (url) => {
+        if (lock && adminToken) await lock.advertise({ url, token: adminToken });
+      },
       beginShutdown: () => {
         shuttingDown = true;
       },

@@ -16,6 +16,7 @@ import { type EdgeBindings, EdgeConfigError, parseEdgeConfig } from '../edge/con
 import { authenticateClient, createClient } from '../origin/auth/clients.js';
 import { type Config, ConfigError, loadConfig } from '../origin/config/load.js';
 import { connectDb } from '../origin/db/connect.js';
+import { DirLockedError } from '../origin/db/dir-lock.js';
 import { migrate } from '../origin/db/migrate.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
@@ -237,7 +238,14 @@ function dotEnvText(vars: EdgeBindings): string {
 
 async function ensureDevClient(dataDir: string, database: Config['database']) {
   const path = join(dataDir, 'dev-client.json');
-  const db = await connectDb({ databaseUrl: database.url, pgliteDir: database.pgliteDir, maxConnections: 1 });
+  const db = await connectDb({
+    databaseUrl: database.url,
+    pgliteDir: database.pgliteDir,
+    maxConnections: 1,
+  }).catch((err: unknown) => {
+    // Another process holds PGLITE_DIR (a second `npm start` on other ports, say): one line.
+    throw err instanceof DirLockedError ? new StackError(err.message) : err;
+  });
   try {
     await migrate(db);
     if (existsSync(path)) {

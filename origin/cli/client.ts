@@ -5,17 +5,27 @@
  *   npm run client -- list
  * Uses the same database settings as the origin (DATABASE_URL / DB_* / PGLITE_DIR).
  * `create` prints {client_id, client_secret, …} as JSON once: the secret is stored only hashed.
+ *
+ * Real Postgres: opens the database directly (it has many writers). Embedded PGlite has one writer:
+ * when a live origin holds PGLITE_DIR, the CLI goes through that origin's /admin/v1/clients (URL
+ * and token from the folder's lock file, see origin/db/dir-lock.ts); when nothing holds it, the
+ * CLI opens the folder itself (and holds it while it runs).
  */
 import { parseArgs } from 'node:util';
 import { isScope } from '../../shared/auth/scopes.js';
-import { createClient, revokeClient } from '../auth/clients.js';
+import { createClient, type NewClient, revokeClient } from '../auth/clients.js';
 import { ConfigError, loadDatabaseConfig } from '../config/load.js';
 import { listClients } from '../db/clients.js';
 import { connectDb } from '../db/connect.js';
+import { DirLockedError, type LockHolder, liveHolder } from '../db/dir-lock.js';
 import { migrate } from '../db/migrate.js';
+import { listedClient } from '../http/routes/clients-admin.js';
+
+/** What `create` grants without --scopes (said on stderr, so that nobody is surprised). */
+const DEFAULT_SCOPES = ['images:read'];
 
 const USAGE = `usage:
-  client create --name NAME --scopes images:read,images:write
+  client create --name NAME [--scopes images:read,images:write]   (default scope: ${DEFAULT_SCOPES.join(',')})
   client revoke CLIENT_ID
   client list`;
 
@@ -51,7 +61,13 @@ function parseCommand(argv: string[]): Command | 'help' {
     case 'create': {
       if (!values.name?.trim()) throw new UsageError('create needs --name');
       if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
-      const scopes = (values.scopes ?? 'images:read')
+      if (values.scopes === undefined) {
+        process.stderr.write(
+          `client: no --scopes given: the client gets ${DEFAULT_SCOPES.join(',')} only ` +
+            '(read; pass --scopes images:read,images:write to let it upload and delete)\n',
+        );
+      }
+      const scopes = (values.scopes ?? DEFAULT_SCOPES.join(','))
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean);
@@ -72,25 +88,109 @@ function parseCommand(argv: string[]): Command | 'help' {
   }
 }
 
+type Listed = ReturnType<typeof listedClient>;
+
+/** The three operations, on the database itself or through the origin that holds it. */
+interface ClientAdmin {
+  create(name: string, scopes: string[]): Promise<NewClient>;
+  /** False when there is no active client with this id. */
+  revoke(id: string): Promise<boolean>;
+  list(): Promise<Listed[]>;
+  close(): Promise<void>;
+}
+
+async function openDirect(database: ReturnType<typeof loadDatabaseConfig>): Promise<ClientAdmin> {
+  const db = await connectDb({ databaseUrl: database.url, pgliteDir: database.pgliteDir, maxConnections: 1 });
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  return {
+    create: (name, scopes) => createClient(db, name, scopes),
+    revoke: (id) => revokeClient(db, id),
+    list: async () => (await listClients(db)).map(listedClient),
+    close: () => db.close(),
+  };
+}
+
+function throughOrigin(holder: LockHolder & { admin_url: string; admin_token: string }): ClientAdmin {
+  const call = async (method: string, path: string, body?: unknown) => {
+    let res: Response;
+    try {
+      res = await fetch(`${holder.admin_url}/admin/v1/clients${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${holder.admin_token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(30_000),
+      });
+    } catch (err) {
+      throw new Error(
+        `the origin holding PGLITE_DIR (process ${holder.pid}) does not answer at ${holder.admin_url}: ${
+          err instanceof Error ? err.message : String(err)
+        }`,
+      );
+    }
+    return res;
+  };
+  const fail = async (res: Response): Promise<never> => {
+    const problem = (await res.json().catch(() => ({}))) as { detail?: string; title?: string };
+    throw new Error(
+      `the origin (process ${holder.pid}) answered ${res.status}: ${problem.detail ?? problem.title ?? ''}`,
+    );
+  };
+  return {
+    async create(name, scopes) {
+      const res = await call('POST', '', { name, scopes });
+      return res.status === 201 ? ((await res.json()) as NewClient) : fail(res);
+    },
+    async revoke(id) {
+      const res = await call('DELETE', `/${encodeURIComponent(id)}`);
+      if (res.status === 404) return false;
+      if (res.ok) return true;
+      return fail(res);
+    },
+    async list() {
+      const res = await call('GET', '');
+      return res.ok ? ((await res.json()) as Listed[]) : fail(res);
+    },
+    close: async () => {},
+  };
+}
+
+/** Postgres, or a PGlite folder nobody holds: directly. A folder a live origin holds: through it. */
+async function openAdmin(): Promise<ClientAdmin> {
+  const database = loadDatabaseConfig();
+  if (database.url || database.pgliteDir.includes('://')) return openDirect(database);
+  const holder = await liveHolder(database.pgliteDir);
+  if (!holder) return openDirect(database);
+  const { admin_url, admin_token } = holder;
+  // Held by something that serves no admin API (another CLI, `npm start` setting up…): refuse.
+  if (!admin_url || !admin_token) throw new DirLockedError(database.pgliteDir, holder);
+  return throughOrigin({ ...holder, admin_url, admin_token });
+}
+
 async function main(argv: string[]): Promise<number> {
   const command = parseCommand(argv);
   if (command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const database = loadDatabaseConfig();
-  const db = await connectDb({ databaseUrl: database.url, pgliteDir: database.pgliteDir, maxConnections: 1 });
+  const admin = await openAdmin();
   try {
-    await migrate(db);
     switch (command.name) {
       case 'create': {
-        const client = await createClient(db, command.clientName!, command.scopes!);
+        const client = await admin.create(command.clientName!, command.scopes!);
         process.stdout.write(`${JSON.stringify(client, null, 2)}\n`);
         return 0;
       }
       case 'revoke': {
         const id = command.id!;
-        if (!(await revokeClient(db, id))) {
+        if (!(await admin.revoke(id))) {
           process.stderr.write(`no active client ${id}\n`);
           return 1;
         }
@@ -98,24 +198,12 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'list': {
-        const clients = await listClients(db);
-        process.stdout.write(
-          `${JSON.stringify(
-            clients.map((c) => ({
-              client_id: c.id,
-              name: c.name,
-              scopes: c.scopes,
-              revoked_at: c.revokedAt,
-            })),
-            null,
-            2,
-          )}\n`,
-        );
+        process.stdout.write(`${JSON.stringify(await admin.list(), null, 2)}\n`);
         return 0;
       }
     }
   } finally {
-    await db.close();
+    await admin.close();
   }
 }
 

@@ -18,7 +18,7 @@ export const DEFAULT_PGLITE_DIR = './data/pglite';
 /**
  * Opens the origin's database: postgres.js when `databaseUrl` is set, else embedded PGlite.
  * The Postgres pool connects lazily; call `db.ping()` to fail fast at start-up.
- * One PGlite data directory must be opened by one process at a time.
+ * A PGlite data directory is held by one process at a time: a second opener gets a DirLockedError.
  */
 export async function connectDb(opts: ConnectOptions): Promise<Db> {
   if (opts.databaseUrl) {

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
+import { acquireDirLock, type DirLock } from './dir-lock.js';
 import { type Db, DEFAULT_PING_TIMEOUT_MS, INT8_OID, parseInt8, withTimeout } from './driver.js';
 import { TxHandle } from './tx.js';
 
@@ -22,9 +23,12 @@ class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
   readonly #pg: PGlite;
   readonly #inTx = new AsyncLocalStorage<{ open: boolean }>();
+  /** The data directory's lock (none for `memory://`): released once PGlite is closed. */
+  readonly lock: DirLock | undefined;
 
-  constructor(pg: PGlite) {
+  constructor(pg: PGlite, lock: DirLock | undefined) {
     this.#pg = pg;
+    this.lock = lock;
   }
 
   async query<T extends object>(text: string, params?: unknown[]): Promise<T[]> {
@@ -59,7 +63,11 @@ class PgliteDb implements Db {
   }
 
   async close(): Promise<void> {
-    if (!this.#pg.closed) await this.#pg.close();
+    try {
+      if (!this.#pg.closed) await this.#pg.close();
+    } finally {
+      await this.lock?.release();
+    }
   }
 
   /** A gzip tarball of the data directory, reusable as `loadDataDir`. */
@@ -81,19 +89,34 @@ function checkParams(params: unknown[] | undefined): void {
   }
 }
 
-export type PgliteDatabase = Db & { dumpDataDir(): Promise<Blob> };
+export type PgliteDatabase = Db & { dumpDataDir(): Promise<Blob>; readonly lock: DirLock | undefined };
 
+/**
+ * Opens PGlite. A data directory is held exclusively by this process until `close()` (or exit):
+ * a second opener, in any process, fails at once with a DirLockedError (see dir-lock.ts).
+ */
 export async function openPglite(opts: PgliteOptions = {}): Promise<PgliteDatabase> {
   const dataDir = opts.dataDir ?? 'memory://';
-  if (!dataDir.includes('://')) await mkdir(dataDir, { recursive: true });
-  const pg = await PGlite.create({
-    dataDir,
-    ...(opts.loadDataDir === undefined ? {} : { loadDataDir: opts.loadDataDir }),
-    parsers: { [INT8_OID]: (text: string) => parseInt8(text) },
-  });
-  const db = new PgliteDb(pg);
-  if (opts.searchPath !== undefined) {
-    await db.query(`select set_config('search_path', $1, false)`, [opts.searchPath]);
+  let lock: DirLock | undefined;
+  if (!dataDir.includes('://')) {
+    await mkdir(dataDir, { recursive: true });
+    lock = await acquireDirLock(dataDir);
   }
-  return db;
+  let db: PgliteDb | undefined;
+  try {
+    const pg = await PGlite.create({
+      dataDir,
+      ...(opts.loadDataDir === undefined ? {} : { loadDataDir: opts.loadDataDir }),
+      parsers: { [INT8_OID]: (text: string) => parseInt8(text) },
+    });
+    db = new PgliteDb(pg, lock);
+    if (opts.searchPath !== undefined) {
+      await db.query(`select set_config('search_path', $1, false)`, [opts.searchPath]);
+    }
+    return db;
+  } catch (err) {
+    if (db) await db.close().catch(() => {});
+    else await lock?.release();
+    throw err;
+  }
 }

@@ -17,6 +17,7 @@ import { observe } from './middleware/observe.js';
 import { requestId } from './middleware/request-id.js';
 import { requireAuth } from './middleware/require-auth.js';
 import { requireOriginToken } from './middleware/require-origin-token.js';
+import { adminGuard, clientAdminRoutes } from './routes/clients-admin.js';
 import { imageRoutes } from './routes/images.js';
 import { jwksRoutes } from './routes/jwks.js';
 import { oauthRoutes } from './routes/oauth.js';
@@ -30,6 +31,8 @@ export interface AppDeps {
   maxInputPixels: number;
   tokenTtlSeconds: number;
   originAuthToken: string;
+  /** Set when this process holds a PGlite folder: mounts /admin/v1/clients for the client CLI. */
+  adminToken?: string | undefined;
   db: Db;
   logger: Logger;
   metrics: Metrics;
@@ -72,6 +75,11 @@ export function createApp(deps: AppDeps) {
   );
   api.route('/', imageRoutes({ ...deps, variantService: deps.variants }));
   app.route(deps.apiPrefix, api);
+
+  if (deps.adminToken) {
+    app.use('/admin/*', adminGuard(deps.adminToken));
+    app.route('/admin/v1', clientAdminRoutes(deps.db));
+  }
 
   app.use('/internal/*', requireOriginToken(deps.originAuthToken));
   app.route('/', variantRoutes(deps.variants));

@@ -139,7 +139,7 @@ describeDb('client CLI', () => {
     expect(refused.status).toBe(401);
     expect(((await refused.json()) as { error: string }).error).toBe('invalid_client');
     expect((await fetchToken(o.api, other.client_id, other.client_secret)).status).toBe(200);
-  }, 90_000);
+  }, 180_000);
 
   it('bad usage exits 2 with the usage text, and never opens the database', async () => {
     const untouched = join(dirs.base, 'cli-never-created');
