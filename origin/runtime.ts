@@ -15,7 +15,9 @@ import type { Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import type { HealthCheck } from './ops/health.js';
 import { redisPing } from './ops/redis-ping.js';
-import { OriginalStore } from './storage/originals.js';
+import { createOriginalStore } from './storage/create.js';
+import { measuredStore } from './storage/measured.js';
+import { storageFailureMessage } from './storage/originals.js';
 import { VariantCache } from './variants/disk-cache.js';
 import { VariantService } from './variants/service.js';
 import { WorkPool } from './variants/work-pool.js';
@@ -91,8 +93,19 @@ export async function createRuntime(
     if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
     logger.info({ database: db.kind }, 'database ready');
 
-    const originals = new OriginalStore(config.uploadDir);
+    const originals = measuredStore(createOriginalStore(config), metrics);
     await startupStep('UPLOAD_DIR', `cannot use ${config.uploadDir}`, () => originals.init());
+    const s3 = config.s3;
+    if (s3) {
+      // A missing bucket or refused credentials stop the start (one line naming S3_BUCKET).
+      const where = `${s3.bucket}${s3.endpoint ? ` at ${s3.endpoint}` : ''}`;
+      await startupStep('S3_BUCKET', `cannot use bucket ${where}`, () =>
+        originals.probe().catch((err: unknown) => {
+          throw new Error(storageFailureMessage(err), { cause: err });
+        }),
+      );
+      logger.info({ bucket: s3.bucket, endpoint: s3.endpoint, prefix: s3.prefix }, 'object storage ready');
+    }
     const variantCache = new VariantCache({
       dir: config.outputDir,
       maxBytes: config.variantCacheBytes,
@@ -119,7 +132,13 @@ export async function createRuntime(
     });
     const checks: HealthCheck[] = [
       { name: 'database', run: () => db.ping(1500) },
-      { name: 'storage', run: () => originals.probe() },
+      {
+        name: 'storage',
+        run: () =>
+          originals.probe().catch((err: unknown) => {
+            throw new Error(storageFailureMessage(err), { cause: err });
+          }),
+      },
     ];
     const redisUrl = config.redisUrl;
     if (redisUrl) checks.push({ name: 'redis', run: () => redisPing(redisUrl, 1500) });

@@ -27,6 +27,7 @@ export const ErrorCodes = {
   origin_unreachable: { status: 502, title: 'Origin unreachable' },
   overloaded: { status: 503, title: 'Service overloaded' },
   unavailable: { status: 503, title: 'Service unavailable' },
+  storage_unavailable: { status: 503, title: 'Image storage unavailable' },
   origin_timeout: { status: 504, title: 'Origin timed out' },
   transform_timeout: { status: 504, title: 'Image processing timed out' },
 } as const;

@@ -23,6 +23,19 @@ export interface Config {
   transform: { concurrency: number; queue: number; timeoutMs: number };
   variantCacheBytes: number;
   shutdownTimeoutMs: number;
+  /** Object storage for originals; undefined: the local UPLOAD_DIR. */
+  s3: S3Config | undefined;
+}
+
+export interface S3Config {
+  bucket: string;
+  endpoint: string | undefined;
+  region: string;
+  /** Undefined: the AWS SDK's default credential chain. */
+  credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+  forcePathStyle: boolean;
+  /** Key prefix, empty or ending in `/`. */
+  prefix: string;
 }
 
 export class ConfigError extends Error {
@@ -112,6 +125,22 @@ export function loadConfig(source: Source = process.env): Config {
     },
     variantCacheBytes: e.VARIANT_CACHE_BYTES,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    s3: s3Config(e),
+  };
+}
+
+function s3Config(e: Env): S3Config | undefined {
+  if (!e.S3_BUCKET) return undefined;
+  return {
+    bucket: e.S3_BUCKET,
+    endpoint: e.S3_ENDPOINT?.replace(/\/+$/, ''),
+    region: e.S3_REGION,
+    credentials:
+      e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
+        ? { accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY }
+        : undefined,
+    forcePathStyle: e.S3_FORCE_PATH_STYLE,
+    prefix: e.S3_PREFIX ?? '',
   };
 }
 

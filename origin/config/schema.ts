@@ -121,9 +121,48 @@ export const envSchema = z
     TRANSFORM_TIMEOUT_MS: int(100, 600_000).default(30_000),
     VARIANT_CACHE_BYTES: bytes.default(1024 ** 3),
     SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+
+    // Object storage for originals (unset S3_BUCKET: the local UPLOAD_DIR).
+    S3_BUCKET: z
+      .string()
+      .trim()
+      .regex(
+        /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+        'must be a bucket name: 3–63 lowercase letters, digits, dots or hyphens',
+      )
+      .optional(),
+    S3_ENDPOINT: url(['http:', 'https:']).optional(),
+    S3_REGION: z.string().trim().min(1).default('auto'),
+    S3_ACCESS_KEY_ID: z.string().trim().min(1).optional(),
+    S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    S3_FORCE_PATH_STYLE: bool.default(false),
+    S3_PREFIX: z
+      .string()
+      .trim()
+      .regex(/^[^/]/, 'must not start with /')
+      .transform((v) => (v.endsWith('/') ? v : `${v}/`))
+      .optional(),
   })
   .superRefine((env, ctx) => {
     checkDatabase(env, ctx);
+    if ((env.S3_ACCESS_KEY_ID === undefined) !== (env.S3_SECRET_ACCESS_KEY === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.S3_ACCESS_KEY_ID === undefined ? 'S3_ACCESS_KEY_ID' : 'S3_SECRET_ACCESS_KEY'],
+        message: 'is required when the other of S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY is set',
+      });
+    }
+    if (!env.S3_BUCKET) {
+      const set = (['S3_ENDPOINT', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'S3_PREFIX'] as const).filter(
+        (name) => env[name] !== undefined,
+      );
+      if (set.length > 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['S3_BUCKET'],
+          message: `is required when ${set.join(', ')} is set`,
+        });
+    }
     if (env.JWT_PRIVATE_JWK !== undefined) {
       try {
         const jwk = JSON.parse(env.JWT_PRIVATE_JWK) as Record<string, unknown>;

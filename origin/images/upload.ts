@@ -1,8 +1,10 @@
 /**
  * The upload flow: stream to a temp file under the byte cap → sniff magic bytes → probe with sharp
  * under the pixel cap → decode once (truncated/corrupt data → 422), both in the bounded pool →
- * fsync + rename to the content address → one INSERT. The file is durable
- * before the row exists, and the row exists before the client hears 201.
+ * commit to the originals store under the content address (local: fsync + rename; S3: a put the
+ * store verifies against the SHA-256) → one INSERT. The original is durable before the row
+ * exists, and the row exists before the client hears 201; a store that fails is a 503
+ * storage_unavailable with no row.
  */
 import { rm } from 'node:fs/promises';
 import type { Db } from '../db/driver.js';

@@ -70,6 +70,19 @@ export function createMetrics() {
       help: 'Bytes of accepted uploads',
       registers,
     }),
+    storageDuration: new Histogram({
+      name: 'imgedge_storage_operation_duration_seconds',
+      help: 'Duration of originals storage operations by backend (local, s3) and operation (put, head, get, delete, probe)',
+      labelNames: ['backend', 'operation'] as const,
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    storageErrors: new Counter({
+      name: 'imgedge_storage_errors_total',
+      help: 'Failed originals storage operations by backend and operation',
+      labelNames: ['backend', 'operation'] as const,
+      registers,
+    }),
   };
 }
 

@@ -93,13 +93,9 @@ export class VariantService {
 
   /** The original's bytes; gone (deleted meanwhile, e.g. through another replica) is a 404. */
   private async readOriginal(sha256: string): Promise<Buffer> {
-    try {
-      return await this.deps.originals.read(sha256);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-        throw new ImgedgeError('not_found', 'No such image');
-      throw err;
-    }
+    const bytes = await this.deps.originals.read(sha256);
+    if (!bytes) throw new ImgedgeError('not_found', 'No such image');
+    return bytes;
   }
 
   private async produce(req: VariantRequest, sha256: string) {

@@ -1,6 +1,9 @@
 /**
  * Start a real origin (the production composition) on an ephemeral port, against the test
  * database, with its own upload/variant folders, and helpers to talk to it over real HTTP.
+ * IMGEDGE_TEST_STORAGE=s3 keeps originals in a real S3-protocol server (s3rver, one per origin)
+ * instead of the local folder (`npm run test:s3`); tests look at stored originals through
+ * `origin.originals`, whichever the backend.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,8 +15,23 @@ import { type Config, loadConfig } from '../../origin/config/load.js';
 import type { Db } from '../../origin/db/driver.js';
 import { createLogger } from '../../origin/observability/logger.js';
 import { type RunningServer, startServer } from '../../origin/server.js';
+import { createOriginalStore } from '../../origin/storage/create.js';
+import type { OriginalStore } from '../../origin/storage/originals.js';
 import { openTestDb } from './db.js';
 import { scrapeMetric } from './metrics.js';
+import { startS3, type TestS3 } from './s3.js';
+
+export type TestStorageKind = 'local' | 's3';
+
+function resolveStorage(): TestStorageKind {
+  const forced = process.env.IMGEDGE_TEST_STORAGE;
+  if (forced === undefined || forced === '' || forced === 'local') return 'local';
+  if (forced === 's3') return 's3';
+  throw new Error(`IMGEDGE_TEST_STORAGE must be local or s3, not ${forced}`);
+}
+
+/** Where test origins keep originals. */
+export const testStorageKind: TestStorageKind = resolveStorage();
 
 export const TEST_SECRET_KEY = 'test-secret-key-test-secret-key-0123456789';
 export const TEST_ORIGIN_TOKEN = 'test-origin-token-test-origin-token-0123456789';
@@ -25,6 +43,10 @@ export interface TestOrigin {
   server: RunningServer;
   db: Db;
   dirs: { upload: string; output: string };
+  /** The origin's originals, seen through a second store on the same backend (local folder or bucket). */
+  originals: OriginalStore;
+  /** The S3 server this origin uses, when IMGEDGE_TEST_STORAGE=s3 started one for it. */
+  s3: TestS3 | undefined;
   /** Every JSON log line the origin wrote. */
   logs: Record<string, unknown>[];
   newClient(scopes?: string[]): Promise<{ client_id: string; client_secret: string }>;
@@ -59,7 +81,10 @@ export function originEnv(dirs: { upload: string; output: string }, extra: Recor
 export async function startTestOrigin(env: Record<string, string> = {}): Promise<TestOrigin> {
   const base = await mkdtemp(join(tmpdir(), 'imgedge-origin-'));
   const dirs = { upload: join(base, 'uploads'), output: join(base, 'variants') };
-  const config = loadConfig(originEnv(dirs, { LOG_LEVEL: 'debug', SHUTDOWN_TIMEOUT_MS: '2000', ...env }));
+  const s3 = testStorageKind === 's3' && !env.S3_BUCKET ? await startS3() : undefined;
+  const config = loadConfig(
+    originEnv(dirs, { LOG_LEVEL: 'debug', SHUTDOWN_TIMEOUT_MS: '2000', ...s3?.env, ...env }),
+  );
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -68,9 +93,17 @@ export async function startTestOrigin(env: Record<string, string> = {}): Promise
     },
   });
   const testDb = await openTestDb();
-  const server = await startServer(config, createLogger({ level: 'debug', destination: sink }), {
-    db: testDb.db,
-  });
+  let server: RunningServer;
+  try {
+    server = await startServer(config, createLogger({ level: 'debug', destination: sink }), {
+      db: testDb.db,
+    });
+  } catch (err) {
+    await testDb.close();
+    await s3?.destroy();
+    await rm(base, { recursive: true, force: true });
+    throw err;
+  }
   const url = server.url;
   const api = `${url}${config.apiPrefix}`;
 
@@ -81,6 +114,8 @@ export async function startTestOrigin(env: Record<string, string> = {}): Promise
     server,
     db: testDb.db,
     dirs,
+    originals: createOriginalStore(config),
+    s3,
     logs,
     newClient: (scopes = ['images:read', 'images:write']) => createClient(testDb.db, 'test', scopes),
     async token(scopes) {
@@ -123,6 +158,7 @@ export async function startTestOrigin(env: Record<string, string> = {}): Promise
     async close() {
       await server.shutdown();
       await testDb.close();
+      await s3?.destroy();
       await rm(base, { recursive: true, force: true });
     },
   };

@@ -1,4 +1,4 @@
-/** Helpers for the origin's HTTP API tests: problem+json checks, hashes, files on disk, JWTs. */
+/** Helpers for the origin's HTTP API tests: problem+json checks, hashes, stored files, JWTs. */
 import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
@@ -59,9 +59,9 @@ export async function filesUnder(dir: string): Promise<string[]> {
     .sort();
 }
 
-/** Where the origin keeps an original (content-addressed: ab/cd/<sha256>). */
-export function originalPath(origin: TestOrigin, sha256: string): string {
-  return join(origin.dirs.upload, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+/** Whether the origin's store (folder or bucket) holds the original with these bytes. */
+export function hasOriginal(origin: TestOrigin, sha256: string): Promise<boolean> {
+  return origin.originals.exists(sha256);
 }
 
 /** The folder holding every cached variant of one original. */
@@ -69,9 +69,11 @@ export function variantDir(origin: TestOrigin, sha256: string): string {
   return join(origin.dirs.output, sha256.slice(0, 2), sha256);
 }
 
-/** Stored originals (temp folder excluded). */
+/** The sha256 of every stored original, sorted (whichever the backend). */
 export async function storedOriginals(origin: TestOrigin): Promise<string[]> {
-  return (await filesUnder(origin.dirs.upload)).filter((p) => !p.startsWith('.tmp'));
+  const shas: string[] = [];
+  for await (const sha of origin.originals.list()) shas.push(sha);
+  return shas.sort();
 }
 
 /** An unsecured JWT (`alg: none`, RFC 7519 §6), built by hand: jose refuses to make one. */

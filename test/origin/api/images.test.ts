@@ -3,7 +3,6 @@
  * with what DELETE must do on disk: the original goes when no other live image uses its bytes,
  * and so do its cached variants.
  */
-import { stat } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeDb } from '../../support/db.js';
 import { onePixelPng, photoJpeg } from '../../support/images.js';
@@ -11,8 +10,8 @@ import { startTestOrigin, type TestOrigin } from '../../support/origin.js';
 import {
   bearer,
   expectProblem,
+  hasOriginal,
   type ImageRecord,
-  originalPath,
   ownerToken,
   uploadOk,
   variantFiles,
@@ -39,13 +38,6 @@ async function listOk(token: string, query = ''): Promise<Page> {
   const text = await res.text();
   expect(res.status, text).toBe(200);
   return JSON.parse(text) as Page;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }
 
 function del(token: string, id: string): Promise<Response> {
@@ -200,7 +192,7 @@ describeDb('origin API: DELETE /images/:id', () => {
     const variant = await origin.variant(`w=80,f=webp/${image.id}`);
     expect(variant.status).toBe(200);
     expect(await variantFiles(origin, image.sha256)).toHaveLength(1);
-    expect(await exists(originalPath(origin, image.sha256))).toBe(true);
+    expect(await hasOriginal(origin, image.sha256)).toBe(true);
 
     const res = await del(token, image.id);
     expect(res.status).toBe(204);
@@ -212,7 +204,7 @@ describeDb('origin API: DELETE /images/:id', () => {
     );
     expect((await listOk(token)).items).toEqual([]);
     await expectProblem(await del(token, image.id), 404, 'not_found');
-    expect(await exists(originalPath(origin, image.sha256))).toBe(false);
+    expect(await hasOriginal(origin, image.sha256)).toBe(false);
     expect(await variantFiles(origin, image.sha256)).toEqual([]);
     await expectProblem(await origin.variant(`w=80,f=webp/${image.id}`), 404, 'not_found');
   });
@@ -227,7 +219,7 @@ describeDb('origin API: DELETE /images/:id', () => {
     expect((await origin.variant(`w=64,f=png/${imgB.id}`)).status).toBe(200);
 
     expect((await del(a, imgA.id)).status).toBe(204);
-    expect(await exists(originalPath(origin, imgA.sha256))).toBe(true);
+    expect(await hasOriginal(origin, imgA.sha256)).toBe(true);
     expect(await variantFiles(origin, imgA.sha256)).toHaveLength(1);
     // B's image still serves, from the cache and as a fresh transform of the original.
     const cached = await origin.variant(`w=64,f=png/${imgB.id}`);
@@ -244,7 +236,7 @@ describeDb('origin API: DELETE /images/:id', () => {
 
     // The last user of the bytes deletes: now the file and every variant go.
     expect((await del(b, imgB.id)).status).toBe(204);
-    expect(await exists(originalPath(origin, imgA.sha256))).toBe(false);
+    expect(await hasOriginal(origin, imgA.sha256)).toBe(false);
     expect(await variantFiles(origin, imgA.sha256)).toEqual([]);
   });
 });

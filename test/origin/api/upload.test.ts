@@ -15,7 +15,6 @@ import {
   expectProblem,
   filesUnder,
   type ImageRecord,
-  originalPath,
   ownerToken,
   sha256Hex,
   storedOriginals,
@@ -62,7 +61,9 @@ async function expectCreated(
   expect(get.status).toBe(200);
   expect(await get.json()).toEqual(body);
   // Stored byte for byte under its content address.
-  expect(sha256Hex(await readFile(originalPath(origin, body.sha256)))).toBe(body.sha256);
+  const stored = await origin.originals.read(body.sha256);
+  expect(stored).toBeDefined();
+  expect(sha256Hex(stored!)).toBe(body.sha256);
   return body;
 }
 

@@ -3,13 +3,12 @@
  * options only, bytes that decode with sharp to the asked size and format, and the caching
  * headers (strong stable ETag, 304, immutable, Server-Timing, X-Variant-Cache MISS → HIT).
  */
-import { rm } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeDb } from '../../support/db.js';
 import { alphaPng, animatedGif, photoJpeg } from '../../support/images.js';
 import { startTestOrigin, type TestOrigin } from '../../support/origin.js';
-import { expectProblem, type ImageRecord, originalPath, sha256Hex, uploadOk } from './helpers.js';
+import { expectProblem, type ImageRecord, sha256Hex, uploadOk } from './helpers.js';
 
 let origin: TestOrigin;
 let photo: ImageRecord; // 640×480 JPEG
@@ -188,7 +187,8 @@ describeDb('origin API: an original removed behind the origin’s back', () => {
     const image = await uploadOk(origin, await photoJpeg(200, 150, 77), token);
     expect((await origin.variant(`w=50/${image.id}`, 'format=webp')).status).toBe(200);
     // As if another replica deleted it from shared storage while this one still maps the id.
-    await rm(originalPath(origin, image.sha256));
+    await origin.originals.remove(image.sha256);
+    expect(await origin.originals.exists(image.sha256)).toBe(false);
     await expectProblem(await origin.variant(`w=60/${image.id}`, 'format=webp'), 404, 'not_found');
   });
 });

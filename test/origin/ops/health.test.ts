@@ -13,6 +13,7 @@
 import { readdir } from 'node:fs/promises';
 import { createServer, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../../origin/auth/clients.js';
 import { loadConfig } from '../../../origin/config/load.js';
@@ -88,9 +89,18 @@ describe(`/health and /health/live [${testDbKind}]`, () => {
     for (const name of ['database', 'storage', 'app']) expectOkCheck(body.checks[name]);
   });
 
-  it('the storage probe leaves nothing behind in UPLOAD_DIR', async () => {
+  it('the storage probe leaves nothing behind in UPLOAD_DIR (nor, on S3, in the bucket)', async () => {
     for (let i = 0; i < 3; i++) expect((await health(origin.url)).status).toBe(200);
     expect(await readdir(`${origin.dirs.upload}/.tmp`)).toEqual([]);
+    if (origin.s3) {
+      const listed = await origin.s3
+        .client()
+        .send(new ListObjectsV2Command({ Bucket: origin.s3.bucket, Prefix: 'health/' }));
+      expect(listed.Contents ?? []).toEqual([]);
+      expect(
+        origin.s3.requests.filter((r) => r.url.includes('/health/probe-')).length,
+      ).toBeGreaterThanOrEqual(9);
+    }
   });
 
   it('GET /health/live is 200 {status: ok}, not cached, and runs no deep check', async () => {
