@@ -4,10 +4,12 @@ set -euo pipefail
 url="${1:?usage: wait-healthy.sh URL [attempts] [delay]}"
 attempts="${2:-30}"
 delay="${3:-10}"
+body=$(mktemp)
+trap 'rm -f "$body"' EXIT
 for i in $(seq 1 "$attempts"); do
-  code=$(curl --silent --output /tmp/health.json --write-out '%{http_code}' --max-time 10 "$url" || true)
+  code=$(curl --silent --output "$body" --write-out '%{http_code}' --max-time 10 "$url" || true)
   if [ "$code" = "200" ]; then
-    echo "healthy after $i attempt(s): $(cat /tmp/health.json)"
+    echo "healthy after $i attempt(s): $(cat "$body")"
     exit 0
   fi
   echo "attempt $i/$attempts: HTTP $code"
