@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { DEFAULT_API_PREFIX } from '../shared/config/defaults.js';
 import { ImgedgeError, problemResponse } from '../shared/errors.js';
 import { allowMethods } from '../shared/http/methods.js';
 import type { EdgeEnv } from './env.js';
@@ -8,7 +9,7 @@ import { healthRoutes } from './routes/health.js';
 import { imageRoutes } from './routes/images.js';
 
 /** The worker: request context first, then health, images and the API; errors as problem+json. */
-export function createEdgeApp(apiPrefix = '/api/v1') {
+export function createEdgeApp(apiPrefix = DEFAULT_API_PREFIX) {
   const app = new Hono<EdgeEnv>();
   app.use(requestContext());
   app.route('/', healthRoutes());

@@ -7,75 +7,21 @@
 // zod/mini: the same validation without the classic API's locales, keeping the worker bundle small.
 import * as z from 'zod/mini';
 import { parseByteSize } from '../shared/config/bytes.js';
+import {
+  API_PREFIX_PATTERN,
+  DEFAULT_API_PREFIX,
+  DEFAULT_JWT_AUDIENCE,
+  DEFAULT_JWT_ISSUER,
+  DEFAULT_MAX_FILE_SIZE,
+} from '../shared/config/defaults.js';
 import { type CompiledPresets, compilePresets, DEFAULT_PRESETS } from '../shared/options/index.js';
-
-export interface EdgeBindings {
-  ORIGIN_URL?: string;
-  ORIGIN_AUTH_TOKEN?: string;
-  ORIGIN_TIMEOUT_MS?: string;
-  UPLOAD_TIMEOUT_MS?: string;
-  API_PREFIX?: string;
-  SIGNED_URLS?: string;
-  SIGNING_KEY?: string;
-  SIGNING_KEY_PREVIOUS?: string;
-  PRESETS?: string;
-  JWT_SECRET?: string;
-  JWKS_URL?: string;
-  JWKS_CACHE_MAX_AGE_MS?: string;
-  JWKS_COOLDOWN_MS?: string;
-  JWT_ISSUER?: string;
-  JWT_AUDIENCE?: string;
-  MAX_FILE_SIZE?: string;
-  IMAGE_RATE_LIMIT?: string;
-  API_RATE_LIMIT?: string;
-  TOKEN_RATE_LIMIT?: string;
-  RATE_LIMIT_TIMEOUT_MS?: string;
-  UPSTASH_REDIS_REST_URL?: string;
-  UPSTASH_REDIS_REST_TOKEN?: string;
-  NOT_FOUND_TTL?: string;
-  HEALTH_TIMEOUT_MS?: string;
-  CF_ZONE_ID?: string;
-  CF_API_TOKEN?: string;
-  CF_API_BASE?: string;
-  ENVIRONMENT?: string;
-}
 
 /** The values of SIGNED_URLS (see README, Signed URLs). */
 export const SIGNED_URL_POLICIES = ['off', 'presets-free', 'required'] as const;
-export type SignedUrlPolicy = (typeof SIGNED_URL_POLICIES)[number];
 
 export interface RateSpec {
   requests: number;
   windowSeconds: number;
-}
-
-export interface EdgeConfig {
-  originUrl: string;
-  originAuthToken: string;
-  originTimeoutMs: number;
-  uploadTimeoutMs: number;
-  apiPrefix: string;
-  signedUrls: SignedUrlPolicy;
-  signingKeys: string[];
-  presets: CompiledPresets;
-  jwt: {
-    secret: string | undefined;
-    jwksUrl: string | undefined;
-    /** How long a fetched JWKS is used before it is fetched again. */
-    jwksCacheMaxAgeMs: number;
-    /** Least time between two fetches when a token names an unknown `kid` (a rotation). */
-    jwksCooldownMs: number;
-    issuer: string;
-    audience: string;
-  };
-  maxFileSize: number;
-  limits: { image: RateSpec; api: RateSpec; token: RateSpec; timeoutMs: number };
-  upstash: { url: string; token: string } | undefined;
-  notFoundTtl: number;
-  healthTimeoutMs: number;
-  /** Cloudflare cache purge on image delete (every colo, by Cache-Tag); unset → no purge. */
-  purge: { zoneId: string; apiToken: string; apiBase: string } | undefined;
-  environment: string;
 }
 
 const rate = (fallback: RateSpec) =>
@@ -153,26 +99,31 @@ const presets = z.pipe(
 const secret = z.string().check(z.minLength(32, 'must be at least 32 characters long'));
 const text = (fallback: string) => z._default(z.string().check(z.minLength(1)), fallback);
 
-const schema = z
+/**
+ * Every variable the worker reads, with its default and validation: the one list. The bindings
+ * type, `npm start`'s variables for wrangler dev (scripts/stack.ts) and the config type all derive
+ * from it; wrangler.toml sets only what differs per environment.
+ */
+const variables = z
   .object({
     ORIGIN_URL: httpUrl,
     ORIGIN_AUTH_TOKEN: secret,
     ORIGIN_TIMEOUT_MS: int(1, 120_000, 15_000),
     UPLOAD_TIMEOUT_MS: int(1, 600_000, 120_000),
     API_PREFIX: z._default(
-      z.string().check(z.regex(/^(\/[A-Za-z0-9._~-]+)+$/, 'must be a path such as /api/v1')),
-      '/api/v1',
+      z.string().check(z.regex(API_PREFIX_PATTERN, 'must be a path such as /api/v1')),
+      DEFAULT_API_PREFIX,
     ),
     SIGNED_URLS: z._default(oneOf(SIGNED_URL_POLICIES), 'presets-free'),
     SIGNING_KEY: z.optional(secret),
     SIGNING_KEY_PREVIOUS: z.optional(secret),
-    PRESETS: z.optional(presets),
+    PRESETS: z._default(presets, () => compilePresets(DEFAULT_PRESETS)),
     JWT_SECRET: z.optional(secret),
     JWKS_URL: z.optional(httpUrl),
     JWKS_CACHE_MAX_AGE_MS: int(0, 86_400_000, 600_000),
     JWKS_COOLDOWN_MS: int(0, 600_000, 30_000),
-    JWT_ISSUER: text('imgedge'),
-    JWT_AUDIENCE: text('imgedge-api'),
+    JWT_ISSUER: text(DEFAULT_JWT_ISSUER),
+    JWT_AUDIENCE: text(DEFAULT_JWT_AUDIENCE),
     MAX_FILE_SIZE: z._default(
       z.pipe(
         z.string(),
@@ -183,7 +134,7 @@ const schema = z
           return n ?? 0;
         }),
       ),
-      25 * 1024 * 1024,
+      DEFAULT_MAX_FILE_SIZE,
     ),
     IMAGE_RATE_LIMIT: rate({ requests: 600, windowSeconds: 60 }),
     API_RATE_LIMIT: rate({ requests: 120, windowSeconds: 60 }),
@@ -213,6 +164,59 @@ const schema = z
       }
     }),
   );
+
+/** The validated variables as the worker uses them (grouped, secrets combined). */
+function toConfig(e: z.output<typeof variables>) {
+  return {
+    originUrl: e.ORIGIN_URL,
+    originAuthToken: e.ORIGIN_AUTH_TOKEN,
+    originTimeoutMs: e.ORIGIN_TIMEOUT_MS,
+    uploadTimeoutMs: e.UPLOAD_TIMEOUT_MS,
+    apiPrefix: e.API_PREFIX,
+    signedUrls: e.SIGNED_URLS,
+    signingKeys: [e.SIGNING_KEY, e.SIGNING_KEY_PREVIOUS].filter((k): k is string => k !== undefined),
+    presets: e.PRESETS,
+    jwt: {
+      secret: e.JWT_SECRET,
+      jwksUrl: e.JWKS_URL,
+      /** How long a fetched JWKS is used before it is fetched again. */
+      jwksCacheMaxAgeMs: e.JWKS_CACHE_MAX_AGE_MS,
+      /** Least time between two fetches when a token names an unknown `kid` (a rotation). */
+      jwksCooldownMs: e.JWKS_COOLDOWN_MS,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+    },
+    maxFileSize: e.MAX_FILE_SIZE,
+    limits: {
+      image: e.IMAGE_RATE_LIMIT,
+      api: e.API_RATE_LIMIT,
+      token: e.TOKEN_RATE_LIMIT,
+      timeoutMs: e.RATE_LIMIT_TIMEOUT_MS,
+    },
+    upstash:
+      e.UPSTASH_REDIS_REST_URL && e.UPSTASH_REDIS_REST_TOKEN
+        ? { url: e.UPSTASH_REDIS_REST_URL, token: e.UPSTASH_REDIS_REST_TOKEN }
+        : undefined,
+    notFoundTtl: e.NOT_FOUND_TTL,
+    healthTimeoutMs: e.HEALTH_TIMEOUT_MS,
+    /** Cloudflare cache purge on image delete (every colo, by Cache-Tag); unset → no purge. */
+    purge:
+      e.CF_ZONE_ID && e.CF_API_TOKEN
+        ? { zoneId: e.CF_ZONE_ID, apiToken: e.CF_API_TOKEN, apiBase: e.CF_API_BASE }
+        : undefined,
+    environment: e.ENVIRONMENT,
+  };
+}
+
+/** The worker's bindings: each variable, as the string wrangler gives (vars and secrets), or unset. */
+export type EdgeBindings = { [K in keyof z.input<typeof variables>]?: string };
+export type EdgeVariable = keyof EdgeBindings;
+/** The variables' names, for `npm start` to hand wrangler dev exactly what the worker reads. */
+export const EDGE_VARIABLES = Object.keys(variables.shape) as EdgeVariable[];
+
+const schema = z.pipe(variables, z.transform(toConfig));
+export type EdgeConfig = z.output<typeof schema>;
+export type SignedUrlPolicy = EdgeConfig['signedUrls'];
 
 export class EdgeConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -250,41 +254,5 @@ export function parseEdgeConfig(env: EdgeBindings): EdgeConfig {
   if (!parsed.success) {
     throw new EdgeConfigError(parsed.error.issues.map((i) => `${String(i.path[0] ?? 'env')} ${i.message}`));
   }
-  const e = parsed.data;
-  return {
-    originUrl: e.ORIGIN_URL,
-    originAuthToken: e.ORIGIN_AUTH_TOKEN,
-    originTimeoutMs: e.ORIGIN_TIMEOUT_MS,
-    uploadTimeoutMs: e.UPLOAD_TIMEOUT_MS,
-    apiPrefix: e.API_PREFIX,
-    signedUrls: e.SIGNED_URLS,
-    signingKeys: [e.SIGNING_KEY, e.SIGNING_KEY_PREVIOUS].filter((k): k is string => k !== undefined),
-    presets: e.PRESETS ?? compilePresets(DEFAULT_PRESETS),
-    jwt: {
-      secret: e.JWT_SECRET,
-      jwksUrl: e.JWKS_URL,
-      jwksCacheMaxAgeMs: e.JWKS_CACHE_MAX_AGE_MS,
-      jwksCooldownMs: e.JWKS_COOLDOWN_MS,
-      issuer: e.JWT_ISSUER,
-      audience: e.JWT_AUDIENCE,
-    },
-    maxFileSize: e.MAX_FILE_SIZE,
-    limits: {
-      image: e.IMAGE_RATE_LIMIT,
-      api: e.API_RATE_LIMIT,
-      token: e.TOKEN_RATE_LIMIT,
-      timeoutMs: e.RATE_LIMIT_TIMEOUT_MS,
-    },
-    upstash:
-      e.UPSTASH_REDIS_REST_URL && e.UPSTASH_REDIS_REST_TOKEN
-        ? { url: e.UPSTASH_REDIS_REST_URL, token: e.UPSTASH_REDIS_REST_TOKEN }
-        : undefined,
-    notFoundTtl: e.NOT_FOUND_TTL,
-    healthTimeoutMs: e.HEALTH_TIMEOUT_MS,
-    purge:
-      e.CF_ZONE_ID && e.CF_API_TOKEN
-        ? { zoneId: e.CF_ZONE_ID, apiToken: e.CF_API_TOKEN, apiBase: e.CF_API_BASE }
-        : undefined,
-    environment: e.ENVIRONMENT,
-  };
+  return parsed.data;
 }

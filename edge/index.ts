@@ -1,3 +1,4 @@
+import { DEFAULT_API_PREFIX } from '../shared/config/defaults.js';
 import { createEdgeApp } from './app.js';
 import type { EdgeBindings } from './config.js';
 
@@ -6,7 +7,7 @@ const apps = new Map<string, ReturnType<typeof createEdgeApp>>();
 
 export default {
   fetch(request: Request, env: EdgeBindings, ctx: ExecutionContext): Response | Promise<Response> {
-    const prefix = env.API_PREFIX || '/api/v1';
+    const prefix = env.API_PREFIX || DEFAULT_API_PREFIX;
     let app = apps.get(prefix);
     if (!app) {
       app = createEdgeApp(prefix);

@@ -1,4 +1,5 @@
 /** `npm start`: the whole stack locally (origin + worker), with a dev client, until Ctrl-C. */
+import { DEFAULT_API_PREFIX } from '../shared/config/defaults.js';
 import { StackError, startStack } from './stack.js';
 
 async function main(): Promise<void> {
@@ -10,7 +11,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const { edgeUrl, client, clientCreated, env } = stack;
-  const api = `${edgeUrl}${env.API_PREFIX ?? '/api/v1'}`;
+  const api = `${edgeUrl}${env.API_PREFIX ?? DEFAULT_API_PREFIX}`;
   process.stdout.write(
     [
       '',

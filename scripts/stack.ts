@@ -12,7 +12,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
-import { type EdgeBindings, EdgeConfigError, parseEdgeConfig } from '../edge/config.js';
+import { EDGE_VARIABLES, type EdgeBindings, EdgeConfigError, parseEdgeConfig } from '../edge/config.js';
 import { authenticateClient, createClient } from '../origin/auth/clients.js';
 import { type Config, ConfigError, loadConfig } from '../origin/config/load.js';
 import { connectDb } from '../origin/db/connect.js';
@@ -195,29 +195,18 @@ function checkConfig(env: Record<string, string>, originUrl: string): { config: 
   return { config, edge };
 }
 
-/** The worker's variables, from the same configuration as the origin. */
+/**
+ * The worker's variables, from the same configuration as the origin: every variable the worker's
+ * schema names (EDGE_VARIABLES) that is set, and what the stack decides (the local origin, how the
+ * worker verifies the origin's tokens, the environment's name).
+ */
 function edgeBindings(env: Record<string, string>, originUrl: string): EdgeBindings {
+  const set = EDGE_VARIABLES.filter((name) => env[name] !== undefined).map((name) => [name, env[name]]);
   return {
+    ...(Object.fromEntries(set) as EdgeBindings),
     ORIGIN_URL: originUrl,
-    ORIGIN_AUTH_TOKEN: env.ORIGIN_AUTH_TOKEN,
     JWT_SECRET: env.JWT_PRIVATE_JWK ? undefined : env.SECRET_KEY,
     JWKS_URL: env.JWT_PRIVATE_JWK ? `${originUrl}/.well-known/jwks.json` : undefined,
-    JWT_ISSUER: env.JWT_ISSUER,
-    JWT_AUDIENCE: env.JWT_AUDIENCE,
-    API_PREFIX: env.API_PREFIX,
-    SIGNED_URLS: env.SIGNED_URLS,
-    SIGNING_KEY: env.SIGNING_KEY,
-    SIGNING_KEY_PREVIOUS: env.SIGNING_KEY_PREVIOUS,
-    PRESETS: env.PRESETS,
-    MAX_FILE_SIZE: env.MAX_FILE_SIZE,
-    IMAGE_RATE_LIMIT: env.IMAGE_RATE_LIMIT,
-    API_RATE_LIMIT: env.API_RATE_LIMIT,
-    TOKEN_RATE_LIMIT: env.TOKEN_RATE_LIMIT,
-    RATE_LIMIT_TIMEOUT_MS: env.RATE_LIMIT_TIMEOUT_MS,
-    UPSTASH_REDIS_REST_URL: env.UPSTASH_REDIS_REST_URL,
-    UPSTASH_REDIS_REST_TOKEN: env.UPSTASH_REDIS_REST_TOKEN,
-    ORIGIN_TIMEOUT_MS: env.ORIGIN_TIMEOUT_MS,
-    NOT_FOUND_TTL: env.NOT_FOUND_TTL,
     ENVIRONMENT: 'development',
   };
 }

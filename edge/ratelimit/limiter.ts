@@ -8,6 +8,5 @@ export interface LimitResult {
 }
 
 export interface Limiter {
-  readonly kind: 'upstash' | 'memory';
   limit(key: string): Promise<LimitResult>;
 }

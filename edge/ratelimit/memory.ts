@@ -9,7 +9,6 @@ export function memoryLimiter(spec: RateSpec, now: () => number = Date.now): Lim
   const windowMs = spec.windowSeconds * 1000;
   const counts = new Map<string, { window: number; current: number; previous: number }>();
   return {
-    kind: 'memory',
     async limit(key) {
       const t = now();
       const window = Math.floor(t / windowMs);

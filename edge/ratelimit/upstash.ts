@@ -33,7 +33,6 @@ export function upstashLimiter(options: UpstashLimiterOptions): Limiter {
     ephemeralCache: false,
   });
   return {
-    kind: 'upstash',
     async limit(key) {
       const r = await ratelimit.limit(key);
       return { success: r.success, limit: r.limit, remaining: r.remaining, reset: r.reset };

@@ -4,6 +4,13 @@
  */
 import { z } from 'zod';
 import { parseByteSize } from '../../shared/config/bytes.js';
+import {
+  API_PREFIX_PATTERN,
+  DEFAULT_API_PREFIX,
+  DEFAULT_JWT_AUDIENCE,
+  DEFAULT_JWT_ISSUER,
+  DEFAULT_MAX_FILE_SIZE,
+} from '../../shared/config/defaults.js';
 
 const bool = z
   .string()
@@ -94,8 +101,8 @@ export const envSchema = z
     API_PREFIX: z
       .string()
       .trim()
-      .regex(/^(\/[A-Za-z0-9._~-]+)+$/, 'must be a path such as /api/v1 (no trailing slash)')
-      .default('/api/v1'),
+      .regex(API_PREFIX_PATTERN, 'must be a path such as /api/v1 (no trailing slash)')
+      .default(DEFAULT_API_PREFIX),
     PUBLIC_BASE_URL: url(['http:', 'https:']).optional(),
 
     REDIS_URL: url(['redis:', 'rediss:']).optional(),
@@ -104,15 +111,15 @@ export const envSchema = z
     REDIS_PASSWORD: z.string().optional(),
 
     SECRET_KEY: secret(32),
-    JWT_ISSUER: z.string().trim().min(1).default('imgedge'),
-    JWT_AUDIENCE: z.string().trim().min(1).default('imgedge-api'),
+    JWT_ISSUER: z.string().trim().min(1).default(DEFAULT_JWT_ISSUER),
+    JWT_AUDIENCE: z.string().trim().min(1).default(DEFAULT_JWT_AUDIENCE),
     JWT_TTL_SECONDS: int(60, 86_400).default(900),
     JWT_PRIVATE_JWK: z.string().optional(),
     ORIGIN_AUTH_TOKEN: secret(32),
 
     UPLOAD_DIR: z.string().trim().min(1).default('./data/uploads'),
     OUTPUT_DIR: z.string().trim().min(1).default('./data/variants'),
-    MAX_FILE_SIZE: bytes.default(25 * 1024 * 1024),
+    MAX_FILE_SIZE: bytes.default(DEFAULT_MAX_FILE_SIZE),
     MAX_INPUT_PIXELS: int(1, 1_000_000_000).default(50_000_000),
     // sharp runs on the libuv pool: as many transforms as it has threads (measured: 4 beats the
     // CPU count of 2 by 9–12 % on a 2-core box, same p99; README "Performance").

@@ -12,8 +12,6 @@ export interface UploadSource {
   stream: Readable;
   /** The whole request body (for multipart, what busboy reads): what a refusal drains, bounded. */
   body: Readable;
-  declaredType: string | undefined;
-  filename: string | undefined;
 }
 
 export async function uploadSource(request: Request, maxBytes: number): Promise<UploadSource> {
@@ -28,7 +26,7 @@ export async function uploadSource(request: Request, maxBytes: number): Promise<
   const body = Readable.fromWeb(request.body as unknown as NodeWebStream<Uint8Array>);
   const mime = contentType.split(';')[0]!.trim().toLowerCase();
   if (mime.startsWith('image/') || mime === 'application/octet-stream') {
-    return { stream: body, body, declaredType: mime, filename: undefined };
+    return { stream: body, body };
   }
   if (mime === 'multipart/form-data') return multipartFile(body, contentType, maxBytes);
   body.destroy();
@@ -52,13 +50,13 @@ function multipartFile(body: Readable, contentType: string, maxBytes: number): P
       return;
     }
     let found = false;
-    parser.on('file', (name, stream, info) => {
+    parser.on('file', (name, stream) => {
       if (name !== 'file' || found) {
         stream.resume();
         return;
       }
       found = true;
-      resolve({ stream, body, declaredType: info.mimeType, filename: info.filename });
+      resolve({ stream, body });
     });
     parser.on('error', () => {
       body.destroy();

@@ -43,4 +43,14 @@ describe('npm start with a bad edge variable', () => {
     expect(err.message).toMatch(/^PRESETS is not valid JSON: \S/);
     expect(err.message).not.toContain('\n');
   });
+
+  it('checks every variable the worker reads, not a hand-kept subset (UPLOAD_TIMEOUT_MS)', async () => {
+    const err = await startError({ UPLOAD_TIMEOUT_MS: 'soon' });
+    expect(err.message).toBe('UPLOAD_TIMEOUT_MS must be a whole number from 1 to 600000');
+  });
+
+  it('hands the worker its purge variables (CF_ZONE_ID without CF_API_TOKEN is refused)', async () => {
+    const err = await startError({ CF_ZONE_ID: 'abc123' });
+    expect(err.message).toBe('CF_API_TOKEN and CF_ZONE_ID must be set together');
+  });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { EdgeConfigError, parseEdgeConfig } from '../../edge/config.js';
+import { EDGE_VARIABLES, EdgeConfigError, parseEdgeConfig } from '../../edge/config.js';
+import {
+  DEFAULT_API_PREFIX,
+  DEFAULT_JWT_AUDIENCE,
+  DEFAULT_JWT_ISSUER,
+  DEFAULT_MAX_FILE_SIZE,
+} from '../../shared/config/defaults.js';
 import { call, jsonLogs, makeEnv } from './helpers.js';
 
 const base = {
@@ -36,6 +42,35 @@ describe('edge config', () => {
     expect(c.notFoundTtl).toBe(60);
     expect(c.upstash).toBeUndefined();
     expect(c.presets.names.sort()).toEqual(['card', 'hero', 'thumb']);
+  });
+
+  it('takes the defaults it shares with the origin from shared/config/defaults.ts', () => {
+    const c = parseEdgeConfig(base);
+    expect([c.apiPrefix, c.jwt.issuer, c.jwt.audience, c.maxFileSize]).toEqual([
+      DEFAULT_API_PREFIX,
+      DEFAULT_JWT_ISSUER,
+      DEFAULT_JWT_AUDIENCE,
+      DEFAULT_MAX_FILE_SIZE,
+    ]);
+    expect([DEFAULT_API_PREFIX, DEFAULT_JWT_ISSUER, DEFAULT_JWT_AUDIENCE]).toEqual([
+      '/api/v1',
+      'imgedge',
+      'imgedge-api',
+    ]);
+  });
+
+  it('EDGE_VARIABLES names every variable the schema reads, and each one is validated', () => {
+    expect(EDGE_VARIABLES).toEqual(
+      expect.arrayContaining(['UPLOAD_TIMEOUT_MS', 'HEALTH_TIMEOUT_MS', 'CF_API_BASE']),
+    );
+    expect(new Set(EDGE_VARIABLES).size).toBe(EDGE_VARIABLES.length);
+    // A name the schema does not read is ignored; every listed name is checked.
+    expect(parseEdgeConfig({ ...base, NOT_A_VARIABLE: 'x' } as Record<string, string>).originUrl).toBe(
+      'http://127.0.0.1:8004',
+    );
+    expect(problems({ ...base, HEALTH_TIMEOUT_MS: 'x' })).toEqual([
+      'HEALTH_TIMEOUT_MS must be a whole number from 1 to 30000',
+    ]);
   });
 
   it('parses rates, sizes and key rotation', () => {

@@ -2,10 +2,11 @@
  * GET /internal/v1/variants/<canonical options>/<id>?format=<resolved> (and /<id> for defaults).
  * Only the edge calls this (ORIGIN_AUTH_TOKEN). Options must arrive in canonical form: that form is
  * the cache key at both tiers, so anything else is refused rather than silently re-keyed.
+ * No conditional requests: the edge asks only on a cache miss, when it needs the bytes, and answers
+ * its clients' If-None-Match itself (edge/routes/images.ts).
  */
 import { type Context, Hono } from 'hono';
 import { ImgedgeError } from '../../../shared/errors.js';
-import { etagMatches } from '../../../shared/http/etag.js';
 import { canonicalize, FORMAT_CLASSES, parseOptions } from '../../../shared/options/index.js';
 import type { OutputFormat } from '../../../shared/options/types.js';
 import { VariantService } from '../../variants/service.js';
@@ -31,9 +32,6 @@ export function variantRoutes(service: VariantService) {
       'cache-control': 'public, max-age=31536000, immutable',
       'x-content-type-options': 'nosniff',
     };
-    if (etagMatches(c.req.header('if-none-match'), etag)) {
-      return new Response(null, { status: 304, headers: common });
-    }
     const variant = await service.get({ id, options, canonical, format }, sha256);
     const total = performance.now() - started;
     const timing = [`cache;desc=${variant.cache}`];

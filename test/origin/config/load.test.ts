@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../origin/config/load.js';
+import {
+  DEFAULT_API_PREFIX,
+  DEFAULT_JWT_AUDIENCE,
+  DEFAULT_JWT_ISSUER,
+  DEFAULT_MAX_FILE_SIZE,
+} from '../../../shared/config/defaults.js';
 
 const base = { SECRET_KEY: 's'.repeat(32), ORIGIN_AUTH_TOKEN: 't'.repeat(32) };
 
@@ -26,6 +32,16 @@ describe('origin config', () => {
     expect(c.database.pgliteDir).toMatch(/data\/pglite$/);
     expect(c.transform.queue).toBe(64);
     expect(c.transform.concurrency).toBe(Number(process.env.UV_THREADPOOL_SIZE) || 4);
+  });
+
+  it('takes the defaults it shares with the edge from shared/config/defaults.ts', () => {
+    const c = loadConfig(base);
+    expect([c.apiPrefix, c.jwt.issuer, c.jwt.audience, c.maxFileSize]).toEqual([
+      DEFAULT_API_PREFIX,
+      DEFAULT_JWT_ISSUER,
+      DEFAULT_JWT_AUDIENCE,
+      DEFAULT_MAX_FILE_SIZE,
+    ]);
   });
 
   it('names every missing secret', () => {

@@ -1,7 +1,7 @@
 /** The listing's limit has one default and one bound, for the route and the db layer alike. */
 import { describe, expect, it } from 'vitest';
 import { LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, listLimit } from '../../../origin/db/cursor.js';
-import { LIST_LIMIT_DEFAULT as DB_DEFAULT, LIST_LIMIT_MAX as DB_MAX } from '../../../origin/db/index.js';
+import { LIST_LIMIT_DEFAULT as DB_DEFAULT, LIST_LIMIT_MAX as DB_MAX } from '../../../origin/db/images.js';
 
 describe('listLimit', () => {
   it('defaults to 20, the documented default, and allows 1..100', () => {
