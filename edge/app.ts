@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { ImgedgeError, problemResponse } from '../shared/errors.js';
 import { allowMethods } from '../shared/http/methods.js';
 import type { EdgeEnv } from './env.js';
+import { log } from './log.js';
 import { requestContext } from './middleware/context.js';
 import { apiRoutes } from './routes/api.js';
 import { healthRoutes } from './routes/health.js';
@@ -20,15 +21,7 @@ export function createEdgeApp(apiPrefix = '/api/v1') {
   );
   app.onError((err, c) => {
     if (!(err instanceof ImgedgeError)) {
-      console.error(
-        JSON.stringify({
-          level: 'error',
-          id: c.get('requestId'),
-          msg: 'unhandled error',
-          error: String(err),
-          stack: (err as Error).stack,
-        }),
-      );
+      log(c, 'error', { msg: 'unhandled error', error: String(err), stack: (err as Error).stack });
     }
     return problemResponse(err, c.req.path);
   });
