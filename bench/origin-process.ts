@@ -6,7 +6,7 @@
  *   `node --import tsx origin/main.ts` instead (no build; the tsx loader adds memory and start time).
  * - Data in a temp dir removed at exit. Database: embedded PGlite (default); with
  *   `BENCH_DATABASE_URL=postgres://…` a throwaway database created on that server
- *   (`imgedge_bench_<pid>_<time>`) and dropped at the end.
+ *   (`imgedge_bench_<pid>_<random>`, scripts/lib/throwaway-db.ts) and dropped at the end.
  * - The corpus JPEG is uploaded once per run through the real API (POST /api/v1/images with an
  *   HS256 JWT signed here with SECRET_KEY, as the origin's token endpoint would issue), into a seed
  *   data dir; every origin a case starts gets a copy of it (PGlite is single-process) and an empty
