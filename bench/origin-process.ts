@@ -6,7 +6,7 @@
  *   `node --import tsx origin/main.ts` instead (no build; the tsx loader adds memory and start time).
  * - Data in a temp dir removed at exit. Database: embedded PGlite (default); with
  *   `BENCH_DATABASE_URL=postgres://…` a throwaway database created on that server
- *   (`imgedge_bench_<pid>_<time>`) and dropped at the end.
+ *   (`imgedge_bench_<pid>_<random>`, scripts/lib/throwaway-db.ts) and dropped at the end.
  * - The corpus JPEG is uploaded once per run through the real API (POST /api/v1/images with an
  *   HS256 JWT signed here with SECRET_KEY, as the origin's token endpoint would issue), into a seed
  *   data dir; every origin a case starts gets a copy of it (PGlite is single-process) and an empty
@@ -15,7 +15,6 @@
  *   UV_THREADPOOL_SIZE=4), LOG_LEVEL=warn, TRANSFORM_CONCURRENCY=4 unless a case says otherwise;
  *   every other origin variable of this shell is dropped so the figures do not depend on it.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
@@ -23,6 +22,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SignJWT } from 'jose';
 import { envSchema } from '../origin/config/schema.js';
+import { captureOutput, spawnChild } from '../scripts/lib/process.js';
+import { createThrowawayDatabase } from '../scripts/lib/throwaway-db.js';
 import { canonicalize } from '../shared/options/index.js';
 import type { ImageOptions, OutputFormat } from '../shared/options/types.js';
 import { freePort, type Server, startServer } from './server.js';
@@ -62,19 +63,11 @@ process.once('exit', () => {
 
 function run(command: string, args: string[]): Promise<void> {
   return new Promise((done, fail) => {
-    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
+    const child = spawnChild(command, args, { cwd: ROOT });
+    const output = captureOutput(child);
     child.once('error', fail);
     child.once('exit', (code) =>
-      code === 0
-        ? done()
-        : fail(new Error(`${command} ${args.join(' ')} exited ${code}:\n${out.slice(-2000)}`)),
+      code === 0 ? done() : fail(new Error(`${command} ${args.join(' ')} exited ${code}:\n${output()}`)),
     );
   });
 }
@@ -266,35 +259,16 @@ export function rssMb(pid: number): number {
   }
 }
 
-let dropDatabase: (() => Promise<void>) | undefined;
-
 /** A throwaway database on the BENCH_DATABASE_URL server, dropped when the run ends. */
 async function createDatabase(serverUrl: string): Promise<string> {
-  const { default: postgres } = await import('postgres');
-  const name = `imgedge_bench_${process.pid}_${Date.now()}`;
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  dropDatabase = async () => {
-    const sql = postgres(serverUrl, { max: 1, onnotice: () => {} });
-    try {
-      await sql.unsafe(`drop database if exists ${name} with (force)`);
-    } finally {
-      await sql.end();
-    }
-  };
+  const db = await createThrowawayDatabase(serverUrl, `imgedge_bench_${process.pid}`);
   let dropped = false;
   process.on('beforeExit', () => {
-    if (dropped || !dropDatabase) return;
+    if (dropped) return;
     dropped = true;
-    dropDatabase().catch((err: unknown) => log(`could not drop database ${name}: ${err}`));
+    db.drop().catch((err: unknown) => log(`could not drop database ${db.name}: ${err}`));
   });
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
+  return db.url;
 }
 
 /** One GET, fully read; status, body and the headers a case checks. */

@@ -4,11 +4,12 @@
  * leave workerd orphaned), ready when a URL answers, stopped by pid with SIGTERM then SIGKILL.
  * Their pids go to the case's `pids()` so their RSS is sampled with this process's.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { basename } from 'node:path';
+import { captureOutput, hasExited, spawnChild, terminate, waitForHealthy } from '../scripts/lib/process.js';
 
 export interface ServerOptions {
   command: string;
@@ -139,11 +140,7 @@ export async function freePort(): Promise<number> {
 export async function startServer(opts: ServerOptions): Promise<Server> {
   const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
   for (const name of opts.unsetEnv ?? []) delete env[name];
-  const child = spawn(opts.command, opts.args ?? [], {
-    cwd: opts.cwd,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnChild(opts.command, opts.args ?? [], { cwd: opts.cwd, env });
   const pid = child.pid;
   if (pid === undefined) throw new Error(`cannot start ${opts.command}`);
   const known = new Map<number, Proc>();
@@ -151,17 +148,7 @@ export async function startServer(opts: ServerOptions): Promise<Server> {
   const remember = () => {
     for (const p of descendants(pid)) known.set(p.pid, p);
   };
-  const tail: string[] = [];
-  const keep = (chunk: Buffer) => {
-    tail.push(...chunk.toString().split('\n').filter(Boolean));
-    tail.splice(0, Math.max(0, tail.length - 40));
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
-  });
+  const output = captureOutput(child);
 
   const server: Server = {
     pid,
@@ -169,15 +156,11 @@ export async function startServer(opts: ServerOptions): Promise<Server> {
       remember();
       return [pid, ...known.keys()];
     },
-    output: () => tail.join('\n'),
+    output,
     async stop() {
-      if (!exited) {
+      if (!hasExited(child)) {
         remember();
-        const gone = once(child, 'exit');
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-        await gone;
-        clearTimeout(timer);
+        await terminate(child, 5000);
       }
       // Descendants the child did not take down with it (e.g. workerd after a crashed wrangler).
       const left = [...known.values()].filter(alive);
@@ -193,21 +176,17 @@ export async function startServer(opts: ServerOptions): Promise<Server> {
     },
   };
 
-  const deadline = performance.now() + (opts.readyTimeoutMs ?? 20_000);
-  while (performance.now() < deadline) {
-    if (exited) {
-      await server.stop();
-      throw new Error(`${opts.command} exited before ready:\n${server.output()}`);
-    }
-    try {
-      const res = await fetch(opts.readyUrl, { signal: AbortSignal.timeout(1000) });
-      await res.arrayBuffer();
-      if (res.status < 500) return server;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  try {
+    await waitForHealthy(opts.readyUrl, child, {
+      name: opts.command,
+      timeoutMs: opts.readyTimeoutMs ?? 20_000,
+      intervalMs: 100,
+      requestTimeoutMs: 1000,
+      healthy: (status) => status < 500,
+    });
+    return server;
+  } catch (err) {
+    await server.stop();
+    throw new Error(`${err instanceof Error ? err.message : err}:\n${server.output()}`);
   }
-  await server.stop();
-  throw new Error(`${opts.command} not ready at ${opts.readyUrl}:\n${server.output()}`);
 }

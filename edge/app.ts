@@ -3,6 +3,7 @@ import { DEFAULT_API_PREFIX } from '../shared/config/defaults.js';
 import { ImgedgeError, problemResponse } from '../shared/errors.js';
 import { allowMethods } from '../shared/http/methods.js';
 import type { EdgeEnv } from './env.js';
+import { log } from './log.js';
 import { requestContext } from './middleware/context.js';
 import { apiRoutes } from './routes/api.js';
 import { healthRoutes } from './routes/health.js';
@@ -21,15 +22,7 @@ export function createEdgeApp(apiPrefix = DEFAULT_API_PREFIX) {
   );
   app.onError((err, c) => {
     if (!(err instanceof ImgedgeError)) {
-      console.error(
-        JSON.stringify({
-          level: 'error',
-          id: c.get('requestId'),
-          msg: 'unhandled error',
-          error: String(err),
-          stack: (err as Error).stack,
-        }),
-      );
+      log(c, 'error', { msg: 'unhandled error', error: String(err), stack: (err as Error).stack });
     }
     return problemResponse(err, c.req.path);
   });

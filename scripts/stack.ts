@@ -5,7 +5,7 @@
  * Configuration: process env, then `.env`, then embedded defaults. Secrets that are not given are
  * generated once and kept in DATA_DIR/dev-secrets.json, so tokens and signed URLs survive restarts.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -18,6 +18,7 @@ import { type Config, ConfigError, loadConfig } from '../origin/config/load.js';
 import { connectDb } from '../origin/db/connect.js';
 import { DirLockedError } from '../origin/db/dir-lock.js';
 import { migrate } from '../origin/db/migrate.js';
+import { StartupError, spawnChild, terminate, waitForHealthy } from './lib/process.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 /** Where `npm start` keeps its data when not told otherwise. */
@@ -75,19 +76,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await Promise.all(children.reverse().map((child) => terminate(child)));
   };
   try {
-    const origin = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'origin/main.ts')], {
+    const origin = spawnChild(process.execPath, ['--import', 'tsx', join(ROOT, 'origin/main.ts')], {
       cwd: ROOT,
       env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(origin);
     await pipeOriginLogs(origin, options.logs ?? 'pretty');
-    await waitForHealthy(`${originUrl}/health/live`, origin, 'origin', 60_000);
+    await healthy(`${originUrl}/health/live`, origin, 'origin', 60_000);
 
     const edgeEnvFile = join(dataDir, 'edge.env');
     await writeFile(edgeEnvFile, edgeEnv, { mode: 0o600 });
     await chmod(edgeEnvFile, 0o600);
-    const wrangler = spawn(
+    const wrangler = spawnChild(
       join(ROOT, 'node_modules/.bin/wrangler'),
       [
         'dev',
@@ -119,7 +119,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       }
     }
     const edgeUrl = `http://127.0.0.1:${edgePort}`;
-    await waitForHealthy(`${edgeUrl}/health`, wrangler, 'worker (wrangler dev)', 90_000);
+    await healthy(`${edgeUrl}/health`, wrangler, 'worker (wrangler dev)', 90_000);
     return { edgeUrl, originUrl, env, client, clientCreated: created, stop };
   } catch (err) {
     await stop();
@@ -283,36 +283,11 @@ function assertPortFree(port: number, variable: string): Promise<void> {
   });
 }
 
-async function waitForHealthy(
-  url: string,
-  child: ChildProcess,
-  name: string,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new StackError(`${name} exited with code ${child.exitCode} during start-up`);
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      await res.body?.cancel();
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
+/** waitForHealthy, its failure a StackError (one line for the user). */
+async function healthy(url: string, child: ChildProcess, name: string, timeoutMs: number): Promise<void> {
+  try {
+    await waitForHealthy(url, child, { name, timeoutMs });
+  } catch (err) {
+    throw err instanceof StartupError ? new StackError(err.message) : err;
   }
-  throw new StackError(`${name} did not become healthy at ${url} within ${timeoutMs / 1000} s`);
-}
-
-function terminate(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((done) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      done();
-    });
-    child.kill('SIGTERM');
-  });
 }

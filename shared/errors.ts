@@ -83,6 +83,14 @@ export class ImgedgeError extends Error {
   }
 }
 
+/** 413 for a body over `limit` bytes, with the limit as the `limit` member. */
+export function payloadTooLarge(
+  limit: number,
+  detail = `The upload exceeds the limit of ${limit} bytes`,
+): ImgedgeError {
+  return new ImgedgeError('payload_too_large', detail, { extra: { limit } });
+}
+
 export function isImgedgeError(err: unknown): err is ImgedgeError {
   return err instanceof ImgedgeError;
 }

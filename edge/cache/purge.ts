@@ -3,23 +3,22 @@
  * `immutable` for a year in every colo. Each stored variant (and cached 404) carries a Cache-Tag
  * naming its image; a delete purges that tag through Cloudflare's API, in every colo at once.
  */
-import type { EdgeConfig } from '../config.js';
+import type { Context } from 'hono';
+import type { EdgeEnv } from '../env.js';
+import { log } from '../log.js';
 
 export function cacheTagFor(id: string): string {
   return `imgedge-${id}`;
 }
 
-export async function purgeImage(config: EdgeConfig, id: string, requestId: string): Promise<void> {
-  const purge = config.purge;
+/** Purge image `id`'s tag, on behalf of the delete request `c` (its config and its id for the log). */
+export async function purgeImage(c: Context<EdgeEnv>, id: string): Promise<void> {
+  const purge = c.get('config').purge;
   if (!purge) {
-    console.warn(
-      JSON.stringify({
-        level: 'warn',
-        id: requestId,
-        msg: 'image deleted but CF_ZONE_ID/CF_API_TOKEN are not set: its cached variants stay at the edge',
-        image: id,
-      }),
-    );
+    log(c, 'warn', {
+      msg: 'image deleted but CF_ZONE_ID/CF_API_TOKEN are not set: its cached variants stay at the edge',
+      image: id,
+    });
     return;
   }
   try {
@@ -33,14 +32,6 @@ export async function purgeImage(config: EdgeConfig, id: string, requestId: stri
     if (!res.ok || body.success !== true)
       throw new Error(`HTTP ${res.status} ${JSON.stringify(body.errors ?? '')}`);
   } catch (err) {
-    console.error(
-      JSON.stringify({
-        level: 'error',
-        id: requestId,
-        msg: 'cache purge failed',
-        image: id,
-        error: String(err),
-      }),
-    );
+    log(c, 'error', { msg: 'cache purge failed', image: id, error: String(err) });
   }
 }

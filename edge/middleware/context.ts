@@ -1,9 +1,9 @@
 import { createMiddleware } from 'hono/factory';
 import { problemResponse } from '../../shared/errors.js';
+import { requestIdFrom } from '../../shared/http/request-id.js';
 import { EdgeConfigError, edgeConfig } from '../config.js';
 import type { EdgeEnv } from '../env.js';
-
-const VALID_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+import { log } from '../log.js';
 
 /** Config errors already logged: edgeConfig memoizes the error, so this is once per isolate. */
 const reported = new WeakSet<EdgeConfigError>();
@@ -16,8 +16,7 @@ const reported = new WeakSet<EdgeConfigError>();
 export function requestContext() {
   return createMiddleware<EdgeEnv>(async (c, next) => {
     const started = Date.now();
-    const ray = c.req.header('cf-ray');
-    const id = ray && VALID_ID.test(ray) ? ray : crypto.randomUUID();
+    const id = requestIdFrom(c.req.header('cf-ray'));
     c.set('requestId', id);
     try {
       c.set('config', edgeConfig(c.env));
@@ -25,7 +24,7 @@ export function requestContext() {
       if (!(err instanceof EdgeConfigError)) throw err;
       if (!reported.has(err)) {
         reported.add(err);
-        console.error(JSON.stringify({ level: 'error', id, msg: err.message }));
+        log(c, 'error', { msg: err.message });
       }
       c.res = problemResponse(undefined, c.req.path, { 'x-request-id': id });
       return;
@@ -33,17 +32,13 @@ export function requestContext() {
     await next();
     c.res.headers.set('x-request-id', id);
     c.res.headers.set('x-content-type-options', 'nosniff');
-    console.log(
-      JSON.stringify({
-        level: c.res.status >= 500 ? 'error' : 'info',
-        id,
-        method: c.req.method,
-        route: c.req.routePath,
-        path: c.req.path,
-        status: c.res.status,
-        cache: c.get('cacheStatus'),
-        ms: Date.now() - started,
-      }),
-    );
+    log(c, c.res.status >= 500 ? 'error' : 'info', {
+      method: c.req.method,
+      route: c.req.routePath,
+      path: c.req.path,
+      status: c.res.status,
+      cache: c.get('cacheStatus'),
+      ms: Date.now() - started,
+    });
   });
 }

@@ -1,5 +1,8 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { ImgedgeError } from '../../shared/errors.js';
+import { withTimeout } from '../../shared/timeout.js';
+import type { EdgeEnv } from '../env.js';
+import { log } from '../log.js';
 import type { Limiter, LimitResult } from '../ratelimit/limiter.js';
 
 export interface LimitPolicy {
@@ -16,19 +19,20 @@ export interface LimitPolicy {
  * (draft-ietf-httpapi-ratelimit-headers) to add to the response, or throws 429 with Retry-After.
  * A broken or slow limiter fails open (returns no headers) or closed (503), and says so in a log line.
  */
-export async function enforceLimit(policy: LimitPolicy, key: string): Promise<Record<string, string>> {
+export async function enforceLimit(
+  c: Context<EdgeEnv>,
+  policy: LimitPolicy,
+  key: string,
+): Promise<Record<string, string>> {
   let result: LimitResult;
   try {
     result = await withTimeout(policy.limiter.limit(key), policy.timeoutMs);
   } catch (err) {
-    console.warn(
-      JSON.stringify({
-        level: 'warn',
-        msg: `rate limiter unavailable: failing ${policy.failOpen ? 'open' : 'closed'}`,
-        limiter: policy.name,
-        reason: err instanceof Error ? err.message : String(err),
-      }),
-    );
+    log(c, 'warn', {
+      msg: `rate limiter unavailable: failing ${policy.failOpen ? 'open' : 'closed'}`,
+      limiter: policy.name,
+      reason: err instanceof Error ? err.message : String(err),
+    });
     if (policy.failOpen) return {};
     throw new ImgedgeError('unavailable', 'Rate limiting is unavailable; retry shortly', {
       headers: { 'retry-after': '5' },
@@ -59,20 +63,8 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
   return async (c, next) => {
     const key = options.key(c);
     if (key === undefined) return next();
-    const headers = await enforceLimit(options.policy(c), key);
+    const headers = await enforceLimit(c as Context<EdgeEnv>, options.policy(c), key);
     await next();
     for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
   };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    }),
-  ]).finally(() => {
-    if (timer !== undefined) clearTimeout(timer);
-  });
 }

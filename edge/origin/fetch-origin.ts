@@ -1,4 +1,5 @@
 import { ImgedgeError } from '../../shared/errors.js';
+import { logRequest } from '../log.js';
 
 export interface OriginFetchOptions {
   timeoutMs: number;
@@ -23,14 +24,7 @@ export async function fetchOrigin(
     if (signal.aborted) {
       throw new ImgedgeError('origin_timeout', `The origin did not answer within ${options.timeoutMs} ms`);
     }
-    console.error(
-      JSON.stringify({
-        level: 'error',
-        id: options.requestId,
-        msg: 'origin unreachable',
-        error: String(err),
-      }),
-    );
+    logRequest(options.requestId, 'error', { msg: 'origin unreachable', error: String(err) });
     throw new ImgedgeError('origin_unreachable', 'The origin could not be reached');
   }
 }

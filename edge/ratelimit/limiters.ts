@@ -1,4 +1,7 @@
+import type { Context } from 'hono';
 import type { EdgeConfig } from '../config.js';
+import type { EdgeEnv } from '../env.js';
+import { log } from '../log.js';
 import type { Limiter } from './limiter.js';
 import { memoryLimiter } from './memory.js';
 import { upstashLimiter } from './upstash.js';
@@ -14,8 +17,12 @@ export interface Limiters {
 
 const byConfig = new WeakMap<EdgeConfig, Limiters>();
 
-/** One set of limiters per validated config (i.e. per isolate and environment). */
-export function limitersFor(config: EdgeConfig): Limiters {
+/**
+ * The limiters of request `c`'s config: one set per validated config (i.e. per isolate and
+ * environment). The request that makes them logs, with its id, when they are in-memory ones.
+ */
+export function limitersFor(c: Context<EdgeEnv>): Limiters {
+  const config = c.get('config');
   const existing = byConfig.get(config);
   if (existing) return existing;
   const { upstash, limits } = config;
@@ -27,12 +34,9 @@ export function limitersFor(config: EdgeConfig): Limiters {
       token: upstashLimiter({ ...upstash, spec: limits.token, prefix: 'imgedge:rl:token' }),
     };
   } else {
-    console.warn(
-      JSON.stringify({
-        level: 'warn',
-        msg: 'UPSTASH_REDIS_REST_URL/TOKEN not set: using in-memory rate limits (per instance, local development only)',
-      }),
-    );
+    log(c, 'warn', {
+      msg: 'UPSTASH_REDIS_REST_URL/TOKEN not set: using in-memory rate limits (per instance, local development only)',
+    });
     made = {
       image: memoryLimiter(limits.image),
       api: memoryLimiter(limits.api),

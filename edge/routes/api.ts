@@ -4,12 +4,14 @@
  * streamed to the origin without buffering. Uploads over MAX_FILE_SIZE stop at the edge.
  */
 import { type Context, Hono } from 'hono';
-import { ImgedgeError } from '../../shared/errors.js';
+import { scopeForMethod } from '../../shared/auth/scopes.js';
+import { payloadTooLarge } from '../../shared/errors.js';
 import { type DeletedImage, PREFER_REPRESENTATION } from '../../shared/http/deleted-image.js';
 import { mountAllowedMethods } from '../../shared/http/methods.js';
 import { purgeImage } from '../cache/purge.js';
 import { evictVariants } from '../cache/variant-cache.js';
 import type { EdgeEnv } from '../env.js';
+import { log } from '../log.js';
 import { jwtAuth } from '../middleware/jwt-auth.js';
 import { rateLimit } from '../middleware/rate-limit.js';
 import { fetchOrigin, passThrough } from '../origin/fetch-origin.js';
@@ -37,7 +39,7 @@ export function apiRoutes(prefix: string) {
         const config = (c as Context<EdgeEnv>).get('config');
         return {
           name: 'token',
-          limiter: limitersFor(config).token,
+          limiter: limitersFor(c as Context<EdgeEnv>).token,
           failOpen: false,
           timeoutMs: config.limits.timeoutMs,
         };
@@ -46,7 +48,7 @@ export function apiRoutes(prefix: string) {
     (c) => proxy(c, false),
   );
 
-  app.use(`${prefix}/*`, jwtAuth({ scope: (method) => (isRead(method) ? 'images:read' : 'images:write') }));
+  app.use(`${prefix}/*`, jwtAuth({ scope: scopeForMethod }));
   app.use(
     `${prefix}/*`,
     rateLimit({
@@ -55,7 +57,7 @@ export function apiRoutes(prefix: string) {
         const config = (c as Context<EdgeEnv>).get('config');
         return {
           name: 'api',
-          limiter: limitersFor(config).api,
+          limiter: limitersFor(c as Context<EdgeEnv>).api,
           failOpen: isRead(c.req.method),
           timeoutMs: config.limits.timeoutMs,
         };
@@ -70,7 +72,7 @@ export function apiRoutes(prefix: string) {
     const id = c.req.param('id');
     if (res.status === 200) await evictLocally(c, id, res);
     // Every other colo: the purge API (in production).
-    c.executionCtx.waitUntil(purgeImage(c.get('config'), id, c.get('requestId')));
+    c.executionCtx.waitUntil(purgeImage(c, id));
     // The client gets the documented 204.
     return c.body(null, 204, { 'cache-control': 'no-store' });
   });
@@ -85,15 +87,7 @@ async function evictLocally(c: Context<EdgeEnv>, id: string, res: Response): Pro
     await evictVariants(c.req.url, body.variants);
   } catch (err) {
     // The image is deleted either way; its cached variants then expire or go with the purge.
-    console.error(
-      JSON.stringify({
-        level: 'error',
-        id: c.get('requestId'),
-        msg: 'local cache eviction failed',
-        image: id,
-        error: String(err),
-      }),
-    );
+    log(c, 'error', { msg: 'local cache eviction failed', image: id, error: String(err) });
   }
 }
 
@@ -108,7 +102,7 @@ async function proxy(
   if (upload) {
     const declared = Number(c.req.header('content-length') ?? Number.NaN);
     if (Number.isFinite(declared) && declared > config.maxFileSize) {
-      throw tooLarge(config.maxFileSize);
+      throw payloadTooLarge(config.maxFileSize);
     }
     // No (trustworthy) length: count while streaming and cut the upload off past the cap.
     if (body && !Number.isFinite(declared)) {
@@ -133,21 +127,15 @@ async function proxy(
     });
   } catch (err) {
     // The cap aborted the upload mid-stream: that is the client's 413, not an origin failure.
-    if (cap?.exceeded()) throw tooLarge(config.maxFileSize);
+    if (cap?.exceeded()) throw payloadTooLarge(config.maxFileSize);
     throw err;
   }
   if (cap?.exceeded()) {
     // The origin answered (e.g. 4xx on the truncated stream) after the cap cut the body off.
     await res.body?.cancel();
-    throw tooLarge(config.maxFileSize);
+    throw payloadTooLarge(config.maxFileSize);
   }
   return passThrough(res, { 'cache-control': res.headers.get('cache-control') ?? 'no-store' });
-}
-
-function tooLarge(limit: number): ImgedgeError {
-  return new ImgedgeError('payload_too_large', `The upload exceeds the limit of ${limit} bytes`, {
-    extra: { limit },
-  });
 }
 
 interface ByteCap {
@@ -161,7 +149,7 @@ function byteCap(limit: number): ByteCap {
   const stream = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
       seen += chunk.byteLength;
-      if (seen > limit) controller.error(tooLarge(limit));
+      if (seen > limit) controller.error(payloadTooLarge(limit));
       else controller.enqueue(chunk);
     },
   });

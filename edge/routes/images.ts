@@ -5,6 +5,7 @@
  */
 import { type Context, Hono } from 'hono';
 import { ImgedgeError, PROBLEM_CONTENT_TYPE } from '../../shared/errors.js';
+import { CACHE_IMMUTABLE } from '../../shared/http/cache-control.js';
 import { etagMatches } from '../../shared/http/etag.js';
 import { type ImageRequest, negotiateFormat, parseImageRequest } from '../../shared/options/index.js';
 import { verifyPath } from '../../shared/signature.js';
@@ -15,8 +16,6 @@ import type { EdgeEnv } from '../env.js';
 import { enforceLimit } from '../middleware/rate-limit.js';
 import { fetchOrigin } from '../origin/fetch-origin.js';
 import { limitersFor } from '../ratelimit/limiters.js';
-
-const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 /** The per-request facts the image handler works out before touching any cache. */
 interface Resolved {
@@ -47,9 +46,10 @@ export function imageRoutes() {
     const ip = c.req.header('cf-connecting-ip');
     const limitHeaders = ip
       ? await enforceLimit(
+          c,
           {
             name: 'image',
-            limiter: limitersFor(config).image,
+            limiter: limitersFor(c).image,
             failOpen: true,
             timeoutMs: config.limits.timeoutMs,
           },
@@ -116,7 +116,7 @@ async function fromOrigin(
       const v = res.headers.get(h);
       if (v !== null) headers.set(h, v);
     }
-    headers.set('cache-control', IMMUTABLE);
+    headers.set('cache-control', CACHE_IMMUTABLE);
     headers.set('cache-tag', cacheTagFor(r.request.id));
     const stored = new Response(res.body, { status: 200, headers });
     c.executionCtx.waitUntil(defaultCache().put(key, stored.clone()));

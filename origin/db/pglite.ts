@@ -1,8 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
+import { withTimeout } from '../../shared/timeout.js';
 import { acquireDirLock, type DirLock } from './dir-lock.js';
-import { type Db, DEFAULT_PING_TIMEOUT_MS, INT8_OID, parseInt8, withTimeout } from './driver.js';
+import { type Db, DEFAULT_PING_TIMEOUT_MS, INT8_OID, parseInt8 } from './driver.js';
 import { TxHandle } from './tx.js';
 
 export interface PgliteOptions {

@@ -1,5 +1,6 @@
 import postgres from 'postgres';
-import { type Db, DEFAULT_PING_TIMEOUT_MS, INT8_OID, parseInt8, withTimeout } from './driver.js';
+import { withTimeout } from '../../shared/timeout.js';
+import { type Db, DEFAULT_PING_TIMEOUT_MS, INT8_OID, parseInt8 } from './driver.js';
 import { type Exec, runTransaction, TxHandle } from './tx.js';
 
 export interface PostgresOptions {

@@ -1,4 +1,5 @@
-import { type Db, type DbKind, DEFAULT_PING_TIMEOUT_MS, withTimeout } from './driver.js';
+import { withTimeout } from '../../shared/timeout.js';
+import { type Db, type DbKind, DEFAULT_PING_TIMEOUT_MS } from './driver.js';
 
 /** Runs one statement on the connection that owns the transaction. */
 export type Exec = (text: string, params?: unknown[]) => Promise<object[]>;

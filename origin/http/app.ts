@@ -1,5 +1,6 @@
 /** The origin's Hono app: middleware order, route mounting, auth per route group. */
 import { Hono } from 'hono';
+import { scopeForMethod } from '../../shared/auth/scopes.js';
 import { mountAllowedMethods } from '../../shared/http/methods.js';
 import type { TokenKeys } from '../auth/keys.js';
 import type { Db } from '../db/driver.js';
@@ -70,7 +71,7 @@ export function createApp(deps: AppDeps) {
     requireAuth({
       key: deps.keys.verificationKey,
       policy: deps.keys.policy,
-      scope: (method) => (method === 'GET' || method === 'HEAD' ? 'images:read' : 'images:write'),
+      scope: scopeForMethod,
     }),
   );
   api.route('/', imageRoutes({ ...deps, variantService: deps.variants }));

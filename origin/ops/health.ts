@@ -2,6 +2,8 @@
  * Deep health: each check runs with a timeout and reports status and latency. Any failing check,
  * or a process that is shutting down, makes the whole answer 503 so load balancers drain it.
  */
+import { withTimeout } from '../../shared/timeout.js';
+
 export interface HealthCheck {
   name: string;
   run: () => Promise<void>;
@@ -26,14 +28,8 @@ export async function runHealthChecks(
   const results = await Promise.all(
     checks.map(async (check): Promise<[string, CheckResult]> => {
       const started = performance.now();
-      let timer: NodeJS.Timeout | undefined;
       try {
-        await Promise.race([
-          check.run(),
-          new Promise((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
-          }),
-        ]);
+        await withTimeout(check.run(), timeoutMs);
         return [check.name, { status: 'ok', latency_ms: Math.round(performance.now() - started) }];
       } catch (err) {
         return [
@@ -44,8 +40,6 @@ export async function runHealthChecks(
             error: err instanceof Error ? err.message : String(err),
           },
         ];
-      } finally {
-        clearTimeout(timer);
       }
     }),
   );

@@ -5,7 +5,7 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeWebStream } from 'node:stream/web';
 import busboy from 'busboy';
-import { ImgedgeError } from '../../shared/errors.js';
+import { ImgedgeError, payloadTooLarge } from '../../shared/errors.js';
 
 export interface UploadSource {
   /** The image bytes. */
@@ -18,9 +18,7 @@ export async function uploadSource(request: Request, maxBytes: number): Promise<
   const contentType = request.headers.get('content-type') ?? '';
   const length = Number(request.headers.get('content-length') ?? Number.NaN);
   if (Number.isFinite(length) && length > maxBytes + (contentType.startsWith('multipart/') ? 64 * 1024 : 0)) {
-    throw new ImgedgeError('payload_too_large', `The upload exceeds the limit of ${maxBytes} bytes`, {
-      extra: { limit: maxBytes },
-    });
+    throw payloadTooLarge(maxBytes);
   }
   if (!request.body) throw new ImgedgeError('invalid_request', 'The upload is empty');
   const body = Readable.fromWeb(request.body as unknown as NodeWebStream<Uint8Array>);

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { open, rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { ImgedgeError } from '../../shared/errors.js';
+import { ImgedgeError, payloadTooLarge } from '../../shared/errors.js';
 
 export interface Received {
   path: string;
@@ -37,7 +37,7 @@ export async function receiveToFile(
         : (body as AsyncIterable<Uint8Array>);
     for await (const chunk of chunks) {
       bytes += chunk.byteLength;
-      if (bytes > maxBytes) throw tooLarge(maxBytes);
+      if (bytes > maxBytes) throw payloadTooLarge(maxBytes);
       hash.update(chunk);
       if (headLength < HEAD_BYTES) {
         const part = Buffer.from(
@@ -62,10 +62,4 @@ export async function receiveToFile(
     if (!ok) await rm(path, { force: true });
   }
   return { path, bytes, sha256: hash.digest('hex'), head: Buffer.concat(headChunks) };
-}
-
-export function tooLarge(maxBytes: number): ImgedgeError {
-  return new ImgedgeError('payload_too_large', `The upload exceeds the limit of ${maxBytes} bytes`, {
-    extra: { limit: maxBytes },
-  });
 }

@@ -11,3 +11,8 @@ export function parseScopeClaim(claim: unknown): Set<string> {
   if (typeof claim !== 'string') return new Set();
   return new Set(claim.split(' ').filter((s) => s.length > 0));
 }
+
+/** The scope a request to the images API needs: reads need `images:read`, the rest `images:write`. */
+export function scopeForMethod(method: string): Scope {
+  return method === 'GET' || method === 'HEAD' ? 'images:read' : 'images:write';
+}

@@ -197,6 +197,32 @@ describe('limiter failure policy', () => {
   });
 });
 
+describe('limiter log lines', () => {
+  it('carry the id of the request that wrote them (in-memory fallback and limiter failure)', async () => {
+    // A fresh env: its first request makes the limiters and warns that they are in-memory ones.
+    const memory = makeEnv();
+    const path = await signed(`/img/w=214/${photo()}`);
+    await call(path, { env: memory, headers: { 'cf-connecting-ip': freshIp(), 'cf-ray': 'rl-log-0001' } });
+    expect(jsonLogs()).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        id: 'rl-log-0001',
+        msg: expect.stringContaining('using in-memory rate limits'),
+      }),
+    );
+
+    const broken = makeEnv({
+      UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:9',
+      UPSTASH_REDIS_REST_TOKEN: 'unused',
+    });
+    const miss215 = await signed(`/img/w=215/${photo()}`);
+    await call(miss215, { env: broken, headers: { 'cf-connecting-ip': freshIp(), 'cf-ray': 'rl-log-0002' } });
+    expect(jsonLogs()).toContainEqual(
+      expect.objectContaining({ id: 'rl-log-0002', msg: 'rate limiter unavailable: failing open' }),
+    );
+  });
+});
+
 const noRedis = inject('upstashUrl') === '';
 if (noRedis) console.warn('Upstash rate-limit cases skipped: no Redis; set TEST_REDIS_URL to run them');
 

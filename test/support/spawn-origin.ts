@@ -5,25 +5,19 @@
  * Children get a minimal environment (PATH, HOME and what the test passes): nothing of the
  * test runner's own environment (DATABASE_URL, REDIS_URL, NODE_OPTIONS…) leaks into them.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import postgres from 'postgres';
+import { hasExited, spawnChild, terminate } from '../../scripts/lib/process.js';
+import { createThrowawayDatabase } from '../../scripts/lib/throwaway-db.js';
 import { testDbKind } from './db.js';
 import { originEnv } from './origin.js';
 
 export { originEnv };
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-const live = new Set<ChildProcess>();
-process.once('exit', () => {
-  // Safety net: never leave an origin running after the test process, whatever happened.
-  for (const child of live) child.kill('SIGKILL');
-});
 
 function childEnv(env: Record<string, string>): Record<string, string> {
   const base: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
@@ -57,32 +51,8 @@ export function adminUrl(): string | undefined {
 export async function createPostgresDatabase(): Promise<IsolatedDatabase & { url: string; name: string }> {
   const admin = adminUrl();
   if (!admin) throw new Error('createPostgresDatabase needs TEST_DATABASE_URL');
-  const name = `imgedge_ops_${randomBytes(6).toString('hex')}`;
-  const sql = postgres(admin, { max: 1, onnotice: () => {}, connect_timeout: 5 });
-  try {
-    await sql.unsafe(`create database ${name}`);
-  } finally {
-    await sql.end();
-  }
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  let closed = false;
-  return {
-    kind: 'postgres',
-    env: { DATABASE_URL: url.toString() },
-    url: url.toString(),
-    name,
-    async close() {
-      if (closed) return;
-      closed = true;
-      const drop = postgres(admin, { max: 1, onnotice: () => {}, connect_timeout: 5 });
-      try {
-        await drop.unsafe(`drop database if exists ${name} with (force)`);
-      } finally {
-        await drop.end();
-      }
-    },
-  };
+  const db = await createThrowawayDatabase(admin, 'imgedge_ops');
+  return { kind: 'postgres', env: { DATABASE_URL: db.url }, url: db.url, name: db.name, close: db.drop };
 }
 
 /** The backend of this run: a fresh real-Postgres database, or a fresh PGLITE_DIR. */
@@ -114,29 +84,25 @@ export function runEntry(
   timeoutMs = 60_000,
 ): Promise<Finished> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    const child = spawnChild(process.execPath, ['--import', 'tsx', script, ...args], {
       cwd: REPO_ROOT,
       env: childEnv(env),
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    live.add(child);
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       stdout += d;
     });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
       stderr += d;
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.once('error', (err) => {
       clearTimeout(timer);
-      live.delete(child);
       reject(err);
     });
     child.once('close', (code, signal) => {
       clearTimeout(timer);
-      live.delete(child);
       resolvePromise({ code, signal, stdout, stderr });
     });
   });
@@ -187,12 +153,10 @@ export async function spawnOrigin(
   env: Record<string, string>,
   startTimeoutMs = 45_000,
 ): Promise<OriginProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'origin/main.ts'], {
+  const child = spawnChild(process.execPath, ['--import', 'tsx', 'origin/main.ts'], {
     cwd: REPO_ROOT,
     env: childEnv(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  live.add(child);
   const logs: Record<string, unknown>[] = [];
   let stdout = '';
   let stderr = '';
@@ -228,7 +192,6 @@ export async function spawnOrigin(
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => {
     child.once('close', (code, signal) => {
-      live.delete(child);
       res({ code, signal });
     });
   });
@@ -261,7 +224,7 @@ export async function spawnOrigin(
   };
 
   const kill = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (!hasExited(child)) await terminate(child, 0);
     await exited;
   };
 

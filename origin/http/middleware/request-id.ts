@@ -1,9 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { createMiddleware } from 'hono/factory';
+import { requestIdFrom } from '../../../shared/http/request-id.js';
 import type { Logger } from '../../observability/logger.js';
 import type { OriginEnv } from '../env.js';
-
-const VALID_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface RequestIdOptions {
   logger: Logger;
@@ -17,8 +15,7 @@ export interface RequestIdOptions {
 export function requestId(options: RequestIdOptions) {
   const header = options.header ?? 'x-request-id';
   return createMiddleware<OriginEnv>(async (c, next) => {
-    const incoming = c.req.header(header);
-    const id = incoming && VALID_ID.test(incoming) ? incoming : randomUUID();
+    const id = requestIdFrom(c.req.header(header));
     c.set('requestId', id);
     c.set('log', options.logger.child({ request_id: id }));
     await next();

@@ -5,7 +5,7 @@
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { ImgedgeError } from '../../../shared/errors.js';
+import { ImgedgeError, payloadTooLarge } from '../../../shared/errors.js';
 import { authenticateClient } from '../../auth/clients.js';
 import type { TokenKeys } from '../../auth/keys.js';
 import { issueAccessToken } from '../../auth/tokens.js';
@@ -26,9 +26,7 @@ export function oauthRoutes(deps: OAuthRouteDeps) {
   const limit = bodyLimit({
     maxSize: MAX_TOKEN_REQUEST_BYTES,
     onError: () => {
-      throw new ImgedgeError('payload_too_large', 'The token request body is too large', {
-        extra: { limit: MAX_TOKEN_REQUEST_BYTES },
-      });
+      throw payloadTooLarge(MAX_TOKEN_REQUEST_BYTES, 'The token request body is too large');
     },
   });
   app.post('/oauth/token', limit, async (c) => {

@@ -7,6 +7,7 @@
  */
 import { type Context, Hono } from 'hono';
 import { ImgedgeError } from '../../../shared/errors.js';
+import { CACHE_IMMUTABLE } from '../../../shared/http/cache-control.js';
 import { canonicalize, FORMAT_CLASSES, parseOptions } from '../../../shared/options/index.js';
 import type { OutputFormat } from '../../../shared/options/types.js';
 import { VariantService } from '../../variants/service.js';
@@ -29,7 +30,7 @@ export function variantRoutes(service: VariantService) {
     const etag = VariantService.etag(sha256, canonical, format);
     const common = {
       etag,
-      'cache-control': 'public, max-age=31536000, immutable',
+      'cache-control': CACHE_IMMUTABLE,
       'x-content-type-options': 'nosniff',
     };
     const variant = await service.get({ id, options, canonical, format }, sha256);
