@@ -29,6 +29,14 @@ export interface CoordinationOptions {
   commandTimeoutMs?: number;
 }
 
+/** Coordination from the resolved config's `redisUrl` (REDIS_URL or REDIS_HOST…), or none when unset. */
+export function coordinationFromConfig(
+  config: { redisUrl: string | undefined },
+  options: CoordinationOptions = {},
+): Coordination | undefined {
+  return config.redisUrl ? startCoordination(config.redisUrl, options) : undefined;
+}
+
 export function startCoordination(url: string, options: CoordinationOptions = {}): Coordination {
   const prefix = options.prefix ?? 'imgedge:';
   const redis = new RedisConnection(url, {

@@ -17,7 +17,10 @@ export interface DegradableCheck {
   run: () => Promise<DegradableResult>;
 }
 
-export function coordinationHealthCheck(redis: RedisConnection, subscriber?: SharedSubscriber): DegradableCheck {
+export function coordinationHealthCheck(
+  redis: RedisConnection,
+  subscriber?: SharedSubscriber,
+): DegradableCheck {
   return {
     name: 'redis',
     degradable: true,

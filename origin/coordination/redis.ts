@@ -113,11 +113,3 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
     this.emit('status', status, error);
   }
 }
-
-/** A coordination connection from the resolved config's `redisUrl`, or none when it is unset. */
-export function redisFromConfig(
-  config: { redisUrl: string | undefined },
-  options: RedisConnectionOptions = {},
-): RedisConnection | undefined {
-  return config.redisUrl ? new RedisConnection(config.redisUrl, options) : undefined;
-}

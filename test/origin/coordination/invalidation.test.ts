@@ -20,7 +20,7 @@ describe('Invalidation', () => {
     replicas = await startReplicas(3, uniquePrefix());
     const [a, b, c] = replicas as [Coordination, Coordination, Coordination];
     const seen = replicas.map(() => [] as string[]);
-    replicas.forEach((r, i) => r.invalidation.onForget((id) => seen[i]!.push(id)));
+    for (const [i, r] of replicas.entries()) r.invalidation.onForget((id) => seen[i]!.push(id));
     for (const r of replicas) expect(r.invalidation.currentTtlMs()).toBe(300_000);
 
     expect(await a.invalidation.forget('img-1')).toBe(true);

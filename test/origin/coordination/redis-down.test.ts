@@ -31,7 +31,10 @@ describe.skipIf(!hasRedisServer)('coordination with Redis down (throwaway redis-
   });
 
   /** `perReplica` concurrent calls on each replica for `key`; how many times the work ran. */
-  async function runEverywhere(key: string, perReplica: number): Promise<{ runs: number; results: string[] }> {
+  async function runEverywhere(
+    key: string,
+    perReplica: number,
+  ): Promise<{ runs: number; results: string[] }> {
     const stored = new Map<string, string>();
     let runs = 0;
     const calls = replicas.flatMap((r, i) => {
@@ -63,7 +66,10 @@ describe.skipIf(!hasRedisServer)('coordination with Redis down (throwaway redis-
   it('down: status down, short TTL, reset told, degraded health, local single-flight once per process', async () => {
     const resetsBefore = resets;
     await server.stop();
-    await until(() => replicas.every((r) => r.redis.status === 'down' && !r.invalidation.healthy), 'replicas seeing Redis down');
+    await until(
+      () => replicas.every((r) => r.redis.status === 'down' && !r.invalidation.healthy),
+      'replicas seeing Redis down',
+    );
 
     for (const r of replicas) {
       expect(r.invalidation.currentTtlMs()).toBe(2000);

@@ -100,7 +100,15 @@ function spawnHolder(url: string, prefix: string, key: string, ttlMs: number): C
   // `node --import tsx` is one process: SIGKILL ends the holder itself (no wrapper in between).
   return spawn(
     process.execPath,
-    ['--import', 'tsx', join(import.meta.dirname, '../../support/lock-holder.ts'), url, prefix, key, String(ttlMs)],
+    [
+      '--import',
+      'tsx',
+      join(import.meta.dirname, '../../support/lock-holder.ts'),
+      url,
+      prefix,
+      key,
+      String(ttlMs),
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
 }

@@ -5,12 +5,13 @@
 import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'vitest';
 import { type Coordination, startCoordination } from '../../../origin/coordination/coordination.js';
-import { REDIS_REQUIRED, redisAnswers, TEST_REDIS_URL } from '../../support/services.js';
 import { until } from '../../support/redis-server.js';
+import { REDIS_REQUIRED, redisAnswers, TEST_REDIS_URL } from '../../support/services.js';
 
 export async function requireRedis(ctx: TestContext): Promise<void> {
   if (await redisAnswers(TEST_REDIS_URL)) return;
-  if (REDIS_REQUIRED) throw new Error(`Redis is required but does not answer at ${TEST_REDIS_URL} (TEST_REDIS_URL)`);
+  if (REDIS_REQUIRED)
+    throw new Error(`Redis is required but does not answer at ${TEST_REDIS_URL} (TEST_REDIS_URL)`);
   ctx.skip(`no Redis at ${TEST_REDIS_URL}; set TEST_REDIS_URL (or IMGEDGE_REQUIRE_SERVICES=1 to fail)`);
 }
 
@@ -19,7 +20,11 @@ export function uniquePrefix(): string {
 }
 
 /** `count` replicas on `url`, ready (command connection up, invalidation subscribed). */
-export async function startReplicas(count: number, prefix: string, url = TEST_REDIS_URL): Promise<Coordination[]> {
+export async function startReplicas(
+  count: number,
+  prefix: string,
+  url = TEST_REDIS_URL,
+): Promise<Coordination[]> {
   const replicas = Array.from({ length: count }, () => startCoordination(url, { prefix }));
   await until(() => replicas.every((r) => r.redis.isUp && r.invalidation.healthy), 'replicas connected');
   return replicas;
