@@ -69,9 +69,12 @@ async function main(): Promise<EdgeServersInfo> {
   const upstashToken = `edge-tests-${runId}`;
   // Without a Redis (a fresh laptop) the Upstash cases skip; in CI (REDIS_REQUIRED) they must run.
   const withRedis = REDIS_REQUIRED || (await redisAnswers());
+  // Tokens are minted here, once, and used by edge tests until the run ends: they must outlive a
+  // slow run (the default 15 min expired mid-run on a loaded machine).
+  const tokenTtl = { JWT_TTL_SECONDS: '7200' };
   const results = await Promise.allSettled([
-    started(startTestOrigin()),
-    started(startTestOrigin({ TRANSFORM_CONCURRENCY: '1', TRANSFORM_QUEUE: '0' })),
+    started(startTestOrigin(tokenTtl)),
+    started(startTestOrigin({ ...tokenTtl, TRANSFORM_CONCURRENCY: '1', TRANSFORM_QUEUE: '0' })),
     withRedis
       ? started(startUpstashBridge({ redisUrl: TEST_REDIS_URL, token: upstashToken }))
       : Promise.resolve({ url: '' }),
