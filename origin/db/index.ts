@@ -1,4 +1,4 @@
-export type { NewClient, OAuthClient } from './clients.js';
+export type { ClientInsert, OAuthClient } from './clients.js';
 export { getClient, insertClient, listClients, revokeClient } from './clients.js';
 export type { ConnectOptions, DbUrlParts } from './connect.js';
 export { connectDb, DEFAULT_PGLITE_DIR, databaseUrlFromParts } from './connect.js';
