@@ -34,7 +34,7 @@ export interface Variant {
 export interface VariantServiceDeps {
   db: Db;
   originals: OriginalStore;
-  cache: VariantCache;
+  variantCache: VariantCache;
   pool: WorkPool;
   metrics: Metrics;
   maxInputPixels: number;
@@ -73,7 +73,7 @@ export class VariantService {
 
   async get(req: VariantRequest, sha256: string): Promise<Variant> {
     const label = formatLabel(req.requested);
-    const cached = await this.deps.cache.get(sha256, req.canonical, label);
+    const cached = await this.deps.variantCache.get(sha256, req.canonical, label);
     if (cached) {
       return {
         data: cached.data,
@@ -118,7 +118,7 @@ export class VariantService {
           const ms = performance.now() - started;
           metrics.transforms.inc({ format: label, result: 'ok' });
           metrics.transformDuration.observe({ format: label }, ms / 1000);
-          await this.deps.cache.put(sha256, req.canonical, label, result.data, result.format);
+          await this.deps.variantCache.put(sha256, req.canonical, label, result.data, result.format);
           return { data: result.data, format: result.format, ms };
         } catch (err) {
           metrics.transforms.inc({ format: label, result: 'error' });

@@ -17,7 +17,7 @@ import {
 import { VariantService } from '../../variants/service.js';
 import type { OriginEnv } from '../env.js';
 
-export function variantRoutes(service: VariantService) {
+export function variantRoutes(variantService: VariantService) {
   const app = new Hono<OriginEnv>();
 
   const handler = async (c: Context<OriginEnv>, canonicalIn: string, id: string) => {
@@ -30,7 +30,7 @@ export function variantRoutes(service: VariantService) {
       });
     }
     const requested = parseRequestedFormat(options, c.req.query(FORMAT_PARAM));
-    const sha256 = await service.lookup(id);
+    const sha256 = await variantService.lookup(id);
     const etag = VariantService.etag(sha256, canonical, requested);
     const common = {
       etag,
@@ -40,7 +40,7 @@ export function variantRoutes(service: VariantService) {
     if (etagMatches(c.req.header('if-none-match'), etag)) {
       return new Response(null, { status: 304, headers: common });
     }
-    const variant = await service.get({ id, options, canonical, requested }, sha256);
+    const variant = await variantService.get({ id, options, canonical, requested }, sha256);
     const total = performance.now() - started;
     const timing = [`cache;desc=${variant.cache}`];
     if (variant.transformMs !== undefined) timing.push(`transform;dur=${variant.transformMs.toFixed(1)}`);
