@@ -24,8 +24,8 @@ import { SignJWT } from 'jose';
 import { envSchema } from '../origin/config/schema.js';
 import { captureOutput, spawnChild } from '../scripts/lib/process.js';
 import { createThrowawayDatabase } from '../scripts/lib/throwaway-db.js';
-import { canonicalize } from '../shared/options/index.js';
-import type { ImageOptions, OutputFormat } from '../shared/options/types.js';
+import { canonicalize, formatQuery, requestFormat } from '../shared/options/index.js';
+import type { ImageOptions } from '../shared/options/types.js';
 import { freePort, type Server, startServer } from './server.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
@@ -211,8 +211,8 @@ export interface Origin {
   imageId: string;
   /** Authorization for /internal/v1/variants (what the edge sends). */
   headers: Record<string, string>;
-  /** The variant URL the edge requests for these options and resolved format. */
-  variantUrl(options: ImageOptions, format: OutputFormat): string;
+  /** The variant URL the edge requests for these options (and, for f=auto, this Accept header). */
+  variantUrl(options: ImageOptions, accept?: string): string;
   /** Resident memory of the origin process now, MB. */
   rssMb(): number;
   stop(): Promise<void>;
@@ -237,10 +237,10 @@ export async function startOrigin(jpeg: Buffer, opts: OriginOptions): Promise<Or
     server,
     imageId: s.imageId,
     headers: { authorization: `Bearer ${ORIGIN_AUTH_TOKEN}` },
-    variantUrl(options, format) {
+    variantUrl(options, accept) {
       const canonical = canonicalize(options);
       const path = canonical === '' ? s.imageId : `${canonical}/${s.imageId}`;
-      return `${url}/internal/v1/variants/${path}?format=${format}`;
+      return `${url}/internal/v1/variants/${path}${formatQuery(requestFormat(options, accept))}`;
     },
     rssMb: () => rssMb(server.pid),
     async stop() {

@@ -6,11 +6,11 @@ import { randomBytes } from 'node:crypto';
 import { loadTokenKeys } from './auth/keys.js';
 import type { Config } from './config/load.js';
 import { connectDb } from './db/connect.js';
+import { CursorSealer } from './db/cursor.js';
 import type { Db } from './db/driver.js';
 import { migrate } from './db/migrate.js';
 import type { PgliteDatabase } from './db/pglite.js';
 import { createApp } from './http/app.js';
-import { CursorSealer } from './images/cursor-seal.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import type { HealthCheck } from './ops/health.js';
@@ -121,10 +121,10 @@ export async function createRuntime(
         metrics.transformQueueDepth.set(queued);
       },
     });
-    const variants = new VariantService({
+    const variantService = new VariantService({
       db,
       originals,
-      cache: variantCache,
+      variantCache,
       pool,
       metrics,
       maxInputPixels: config.maxInputPixels,
@@ -158,7 +158,7 @@ export async function createRuntime(
       keys: await loadTokenKeys(config),
       originals,
       variantCache,
-      variants,
+      variantService,
       cursors: new CursorSealer(config.secretKey),
       pool,
       checks,

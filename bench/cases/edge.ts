@@ -6,7 +6,7 @@
  * (bench/wrangler.ts), requests /img/w=800,f=webp/<id> once through the edge (X-Cache: MISS: the
  * origin transforms it and keeps it in its disk cache), then again until X-Cache: HIT. Both sides
  * are autocannon at 32 connections for half the per-side duration:
- *   baseline  = the origin directly, GET /internal/v1/variants/w=800,f=webp/<id>?format=webp
+ *   baseline  = the origin directly, GET /internal/v1/variants/w=800,f=webp/<id>
  *               (what the edge asks on a miss; a disk-cache hit there),
  *   candidate = the edge, GET /img/w=800,f=webp/<id> (a Cache API hit; the origin is not called).
  * ratio = edge req/s ÷ origin req/s. After each edge round one more request must still be a HIT.
@@ -45,7 +45,7 @@ async function expectHit(url: string): Promise<void> {
 
 async function prime(origin: Origin, edge: Edge): Promise<Omit<EdgeState, 'origin' | 'edge' | 'pids'>> {
   const edgeUrl = `${edge.url}/img/w=800,f=webp/${origin.imageId}`;
-  const originUrl = origin.variantUrl({ w: 800, f: 'webp' }, 'webp');
+  const originUrl = origin.variantUrl({ w: 800, f: 'webp' });
   const first = await get(edgeUrl);
   if (first.status !== 200 || first.headers.get('x-cache') !== 'MISS') {
     throw new Error(

@@ -2,7 +2,7 @@
  * Issue 3's cases: the real origin, a child process started like production
  * (bench/origin-process.ts), measured over HTTP on loopback.
  *
- * - origin-http-800w-webp-cold: GET /internal/v1/variants/w=<n>,f=webp/<id>?format=webp against raw
+ * - origin-http-800w-webp-cold: GET /internal/v1/variants/w=<n>,f=webp/<id> against raw
  *   sharp doing the same work (the baseline of cases/transform.ts) at the same concurrency. Every
  *   request is a distinct variant (widths 800, 801, 802… on each side), so the origin never serves
  *   a cache hit or merges a flight; each response is checked to be a miss (Server-Timing
@@ -79,7 +79,7 @@ function coldOrigin(origin: Origin, t: Tally, allow503 = false): Op {
   return async () => {
     const w = width();
     const call = t.calls++;
-    const res = await get(origin.variantUrl({ w, f: 'webp' }, 'webp'), origin.headers);
+    const res = await get(origin.variantUrl({ w, f: 'webp' }), origin.headers);
     if (call >= t.from) t.statuses[res.status] = (t.statuses[res.status] ?? 0) + 1;
     if (res.status === 503 && allow503) return undefined;
     if (res.status !== 200) {
@@ -224,7 +224,7 @@ const warm = defineCase<WarmState>({
     const options: OriginOptions = { label: 'warm' };
     const origin = await startOrigin(ctx.corpus.jpeg12mp.bytes, options);
     try {
-      const url = origin.variantUrl({ w: 800, f: 'webp' }, 'webp');
+      const url = origin.variantUrl({ w: 800, f: 'webp' });
       const first = await get(url, origin.headers);
       const second = await get(url, origin.headers);
       if (first.status !== 200 || second.status !== 200 || second.headers.get('x-variant-cache') !== 'HIT') {

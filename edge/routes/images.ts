@@ -7,7 +7,14 @@ import { type Context, Hono } from 'hono';
 import { ImgedgeError, PROBLEM_CONTENT_TYPE } from '../../shared/errors.js';
 import { CACHE_IMMUTABLE } from '../../shared/http/cache-control.js';
 import { etagMatches } from '../../shared/http/etag.js';
-import { type ImageRequest, negotiateFormat, parseImageRequest } from '../../shared/options/index.js';
+import {
+  formatLabel,
+  formatQuery,
+  type ImageRequest,
+  parseImageRequest,
+  type RequestedFormat,
+  requestFormat,
+} from '../../shared/options/index.js';
 import { verifyPath } from '../../shared/signature.js';
 import { cacheTagFor } from '../cache/purge.js';
 import { defaultCache, notFoundCacheKey, variantCacheKey } from '../cache/variant-cache.js';
@@ -20,8 +27,7 @@ import { limitersFor } from '../ratelimit/limiters.js';
 /** The per-request facts the image handler works out before touching any cache. */
 interface Resolved {
   request: ImageRequest;
-  format: string;
-  negotiated: boolean;
+  format: RequestedFormat;
 }
 
 export function imageRoutes() {
@@ -30,9 +36,10 @@ export function imageRoutes() {
   app.get('/img/*', async (c) => {
     const config = c.get('config');
     const resolved = await resolve(c, config);
-    const { request, format, negotiated } = resolved;
+    const { request, format } = resolved;
+    const negotiated = format.kind === 'auto';
     const cache = defaultCache();
-    const key = variantCacheKey(c.req.url, request.canonicalPath, format);
+    const key = variantCacheKey(c.req.url, request.canonicalPath, formatLabel(format));
 
     const hit = (await cache.match(key)) ?? (await cache.match(notFoundCacheKey(c.req.url, request.id)));
     if (hit) {
@@ -68,9 +75,7 @@ async function resolve(c: Context<EdgeEnv>, config: EdgeConfig): Promise<Resolve
   const url = new URL(c.req.url);
   const request = parseImageRequest(url.pathname.slice('/img'.length), url.searchParams, config.presets);
   await enforceSigningPolicy(config, request);
-  const explicit = request.options.f !== undefined && request.options.f !== 'auto';
-  const format = explicit ? (request.options.f as string) : negotiateFormat(c.req.header('accept'));
-  return { request, format, negotiated: !explicit };
+  return { request, format: requestFormat(request.options, c.req.header('accept')) };
 }
 
 /**
@@ -106,7 +111,7 @@ async function fromOrigin(
 ): Promise<Response> {
   const path = r.request.canonical === '' ? r.request.id : `${r.request.canonical}/${r.request.id}`;
   const res = await fetchOrigin(
-    `${config.originUrl}/internal/v1/variants/${path}?format=${r.format}`,
+    `${config.originUrl}/internal/v1/variants/${path}${formatQuery(r.format)}`,
     { headers: { authorization: `Bearer ${config.originAuthToken}` } },
     { timeoutMs: config.originTimeoutMs, requestId: c.get('requestId') },
   );

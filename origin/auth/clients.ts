@@ -1,25 +1,26 @@
 /** OAuth clients: creation (the CLI), authentication (the token endpoint) and revocation. */
 
+import { randomBytes } from 'node:crypto';
 import { isScope } from '../../shared/auth/scopes.js';
 import { getClient, insertClient, revokeClient } from '../db/clients.js';
 import type { Db } from '../db/driver.js';
-import { newClientId, newClientSecret } from '../images/ids.js';
 import { hashSecret, verifySecret } from './password.js';
 
-export interface NewClient {
+/** A new client's credentials as issued: the secret is shown this once and never stored. */
+export interface IssuedClient {
   client_id: string;
   client_secret: string;
   name: string;
   scopes: string[];
 }
 
-export async function createClient(db: Db, name: string, scopes: readonly string[]): Promise<NewClient> {
+export async function createClient(db: Db, name: string, scopes: readonly string[]): Promise<IssuedClient> {
   const bad = scopes.filter((s) => !isScope(s));
   if (bad.length > 0)
     throw new Error(`unknown scope(s): ${bad.join(', ')} (known: images:read, images:write)`);
   if (scopes.length === 0) throw new Error('a client needs at least one scope');
-  const id = newClientId();
-  const secret = newClientSecret();
+  const id = `cl_${randomBytes(12).toString('base64url')}`;
+  const secret = randomBytes(32).toString('base64url');
   await insertClient(db, { id, name, secretHash: await hashSecret(secret), scopes: [...scopes] });
   return { client_id: id, client_secret: secret, name, scopes: [...scopes] };
 }

@@ -13,7 +13,7 @@
  */
 import { parseArgs } from 'node:util';
 import { isScope } from '../../shared/auth/scopes.js';
-import { createClient, type NewClient, revokeClient } from '../auth/clients.js';
+import { createClient, type IssuedClient, revokeClient } from '../auth/clients.js';
 import { ConfigError, loadDatabaseConfig } from '../config/load.js';
 import { listClients } from '../db/clients.js';
 import { connectDb } from '../db/connect.js';
@@ -92,7 +92,7 @@ type Listed = ReturnType<typeof listedClient>;
 
 /** The three operations, on the database itself or through the origin that holds it. */
 interface ClientAdmin {
-  create(name: string, scopes: string[]): Promise<NewClient>;
+  create(name: string, scopes: string[]): Promise<IssuedClient>;
   /** False when there is no active client with this id. */
   revoke(id: string): Promise<boolean>;
   list(): Promise<Listed[]>;
@@ -146,7 +146,7 @@ function throughOrigin(holder: LockHolder & { admin_url: string; admin_token: st
   return {
     async create(name, scopes) {
       const res = await call('POST', '', { name, scopes });
-      return res.status === 201 ? ((await res.json()) as NewClient) : fail(res);
+      return res.status === 201 ? ((await res.json()) as IssuedClient) : fail(res);
     },
     async revoke(id) {
       const res = await call('DELETE', `/${encodeURIComponent(id)}`);

@@ -10,7 +10,8 @@ export interface OAuthClient {
   revokedAt: Date | null;
 }
 
-export interface NewClient {
+/** A client row to insert: its secret already hashed. */
+export interface ClientInsert {
   id: string;
   name: string;
   secretHash: string;
@@ -40,7 +41,7 @@ function toClient(row: ClientRow): OAuthClient {
 }
 
 /** Inserts a client; a duplicate id is a unique violation (see isUniqueViolation). */
-export async function insertClient(db: Db, client: NewClient): Promise<OAuthClient> {
+export async function insertClient(db: Db, client: ClientInsert): Promise<OAuthClient> {
   const rows = await db.query<ClientRow>(
     `insert into oauth_clients (id, name, secret_hash, scopes) values ($1, $2, $3, $4::text[])
      returning ${COLUMNS}`,

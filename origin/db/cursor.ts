@@ -1,10 +1,17 @@
+/**
+ * Listing cursors and page sizes, in one place.
+ *
+ * The cursor is a keyset position for listings ordered by (created_at desc, id desc): base64url
+ * of `<created_at>|<id>`, where created_at is the server's own UTC text with microseconds (JS Dates
+ * stop at milliseconds, which would skip or repeat rows created in the same ms).
+ *
+ * It leaves the origin sealed (CursorSealer): `<cursor>.<mac>`, the MAC (HMAC-SHA256 under a key
+ * derived from SECRET_KEY) binding it to its owner. A cursor that was edited, forged or taken from
+ * another owner's listing is a 400 instead of a position the client chose.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ImgedgeError } from '../../shared/errors.js';
 
-/**
- * Opaque keyset cursor for listings ordered by (created_at desc, id desc): base64url of
- * `<created_at>|<id>`, where created_at is the server's own UTC text with microseconds
- * (JS Dates stop at milliseconds, which would skip or repeat rows created in the same ms).
- */
 export interface KeysetPosition {
   /** `YYYY-MM-DDTHH:MM:SS.ffffffZ`, as produced by CURSOR_TS_SQL. */
   createdAt: string;
@@ -22,9 +29,10 @@ export function encodeCursor(pos: KeysetPosition): string {
   return Buffer.from(`${pos.createdAt}|${pos.id}`, 'utf8').toString('base64url');
 }
 
+/** Every refused cursor (malformed, edited, forged or another owner's) is this one 400. */
 function invalid(): ImgedgeError {
-  return new ImgedgeError('invalid_request', 'cursor is not valid for this listing', {
-    extra: { key: 'cursor' },
+  return new ImgedgeError('invalid_request', 'The cursor is not valid for this listing', {
+    extra: { key: 'cursor', parameter: 'cursor' },
   });
 }
 
@@ -83,4 +91,32 @@ export function decodeCursor(cursor: string): KeysetPosition {
   const id = text.slice(sep + 1);
   if (!isRealTimestamp(createdAt) || id.length === 0 || /\p{Cc}/u.test(id)) throw invalid();
   return { createdAt, id };
+}
+
+/** Seals cursors for their owner on the way out and opens (verifies) them on the way back in. */
+export class CursorSealer {
+  private readonly key: Buffer;
+
+  constructor(secret: string) {
+    this.key = createHmac('sha256', secret).update('imgedge list cursor v1').digest();
+  }
+
+  seal(cursor: string, owner: string): string {
+    return `${cursor}.${this.mac(cursor, owner).toString('base64url')}`;
+  }
+
+  /** The inner cursor; throws 400 invalid_request for anything this origin did not seal for `owner`. */
+  open(sealed: string, owner: string): string {
+    const dot = sealed.lastIndexOf('.');
+    const cursor = sealed.slice(0, dot);
+    // Compare the text, not the decoded bytes: only the one canonical spelling is accepted.
+    const given = Buffer.from(sealed.slice(dot + 1));
+    const expected = Buffer.from(this.mac(cursor, owner).toString('base64url'));
+    if (dot <= 0 || given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid();
+    return cursor;
+  }
+
+  private mac(cursor: string, owner: string): Buffer {
+    return createHmac('sha256', this.key).update(owner).update('\0').update(cursor).digest().subarray(0, 16);
+  }
 }

@@ -3,8 +3,8 @@ import { Hono } from 'hono';
 import { scopeForMethod } from '../../shared/auth/scopes.js';
 import { mountAllowedMethods } from '../../shared/http/methods.js';
 import type { TokenKeys } from '../auth/keys.js';
+import type { CursorSealer } from '../db/cursor.js';
 import type { Db } from '../db/driver.js';
-import type { CursorSealer } from '../images/cursor-seal.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { HealthCheck } from '../ops/health.js';
@@ -40,7 +40,7 @@ export interface AppDeps {
   keys: TokenKeys;
   originals: OriginalStore;
   variantCache: VariantCache;
-  variants: VariantService;
+  variantService: VariantService;
   cursors: CursorSealer;
   /** Bounds every sharp decode: transforms, and the decode check of uploads. */
   pool: WorkPool;
@@ -74,7 +74,7 @@ export function createApp(deps: AppDeps) {
       scope: scopeForMethod,
     }),
   );
-  api.route('/', imageRoutes({ ...deps, variantService: deps.variants }));
+  api.route('/', imageRoutes(deps));
   app.route(deps.apiPrefix, api);
 
   if (deps.adminToken) {
@@ -83,6 +83,6 @@ export function createApp(deps: AppDeps) {
   }
 
   app.use('/internal/*', requireOriginToken(deps.originAuthToken));
-  app.route('/', variantRoutes(deps.variants));
+  app.route('/', variantRoutes(deps.variantService));
   return app;
 }

@@ -8,7 +8,7 @@ import { lockSource } from './source-lock.js';
 export interface DeleteDeps {
   db: Db;
   originals: OriginalStore;
-  variants: VariantCache;
+  variantCache: VariantCache;
 }
 
 /**
@@ -30,10 +30,10 @@ export async function deleteImage(
     await lockSource(tx, target.sha256);
     const deleted = await softDeleteImage(tx, id, owner);
     if (!deleted) throw new ImgedgeError('not_found', 'No such image');
-    const variants = await deps.variants.requested(target.sha256);
+    const variants = await deps.variantCache.requested(target.sha256);
     if ((await countLiveBySha(tx, target.sha256)) === 0) {
       await deps.originals.remove(target.sha256);
-      await deps.variants.removeSource(target.sha256);
+      await deps.variantCache.removeSource(target.sha256);
     }
     return { variants };
   });

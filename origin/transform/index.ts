@@ -8,10 +8,4 @@ export { DEFAULT_LIMITS } from './limits.js';
 export { CONTENT_TYPES } from './output.js';
 export { probe } from './probe.js';
 export { transform } from './transform.js';
-export type {
-  AutoTarget,
-  ProbeResult,
-  TransformLimits,
-  TransformRequest,
-  TransformResult,
-} from './types.js';
+export type { ProbeResult, TransformLimits, TransformRequest, TransformResult } from './types.js';

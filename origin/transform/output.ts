@@ -3,11 +3,12 @@
  * the format (explicit `f`, or `f=auto` resolved from the edge's capability class and the
  * source), and whether the frames of an animated source are kept.
  */
-import { resolveAutoFormat } from '../../shared/options/negotiate.js';
+import { isExplicitFormat } from '../../shared/options/format.js';
+import { type FormatClass, resolveAutoFormat } from '../../shared/options/negotiate.js';
 import type { ImageOptions, OutputFormat } from '../../shared/options/types.js';
 import { isOpaque, parseBg } from './colour.js';
 import { outputPixels } from './geometry.js';
-import type { AutoTarget, OutputPlan, SourceInfo } from './types.js';
+import type { OutputPlan, SourceInfo } from './types.js';
 
 export const CONTENT_TYPES: Record<OutputFormat, string> = {
   avif: 'image/avif',
@@ -43,15 +44,14 @@ export function needsSingleFrame(options: ImageOptions): boolean {
  */
 export const AVIF_MAX_PIXELS = 3840 * 2160;
 
-export function planOutput(options: ImageOptions, source: SourceInfo, autoTarget: AutoTarget): OutputPlan {
+export function planOutput(options: ImageOptions, source: SourceInfo, autoClass: FormatClass): OutputPlan {
   const anim = options.anim ?? true;
   const animated = source.animated && anim && !needsSingleFrame(options);
   // An opaque bg flattens the image, so an alpha source no longer needs an alpha format.
   const flattened = options.bg !== undefined && isOpaque(parseBg(options.bg));
-  const wanted =
-    options.f === undefined || options.f === 'auto'
-      ? resolveAutoFormat(autoTarget, { hasAlpha: source.hasAlpha && !flattened, animated }, anim)
-      : options.f;
+  const wanted = isExplicitFormat(options.f)
+    ? options.f
+    : resolveAutoFormat(autoClass, { hasAlpha: source.hasAlpha && !flattened, animated }, anim);
   const format =
     wanted === 'avif' && outputPixels(source.width, source.height, options) > AVIF_MAX_PIXELS
       ? 'webp'

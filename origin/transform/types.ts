@@ -3,9 +3,6 @@ import type { Sharp } from 'sharp';
 import type { FormatClass } from '../../shared/options/negotiate.js';
 import type { ImageOptions, OutputFormat } from '../../shared/options/types.js';
 
-/** The edge's capability class for `f=auto` (see shared/options/negotiate.ts). */
-export type AutoTarget = FormatClass;
-
 export interface TransformLimits {
   /** Largest decoded pixel count: width × height × frames decoded. Default 50 000 000. */
   maxInputPixels: number;
@@ -17,8 +14,8 @@ export interface TransformRequest {
   /** The source: bytes, or the path of a stored original. */
   input: Buffer | string;
   options: ImageOptions;
-  /** Used when `options.f` is absent or `auto`. Default `jpeg`. */
-  autoTarget?: AutoTarget;
+  /** The edge's capability class, used when `options.f` is absent or `auto`. Default `jpeg`. */
+  autoClass?: FormatClass;
   limits?: Partial<TransformLimits>;
 }
 

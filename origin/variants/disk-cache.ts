@@ -79,7 +79,7 @@ export class VariantCache {
     return join(this.options.dir, sourceSha.slice(0, 2), sourceSha, hash.slice(0, 32));
   }
 
-  /** `requested` is the format the variant was asked for (for f=auto, the capability class). */
+  /** `requested` is the requested format's label (formatLabel: the explicit f, or the f=auto class). */
   async get(
     sourceSha: string,
     canonical: string,

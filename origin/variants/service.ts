@@ -4,12 +4,13 @@
  */
 import { createHash } from 'node:crypto';
 import { ImgedgeError, isImgedgeError } from '../../shared/errors.js';
-import type { ImageOptions, OutputFormat } from '../../shared/options/types.js';
+import { formatLabel, type RequestedFormat } from '../../shared/options/format.js';
+import type { ImageOptions } from '../../shared/options/types.js';
 import type { Db } from '../db/driver.js';
 import { getImage } from '../db/images.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { OriginalStore } from '../storage/originals.js';
-import { type AutoTarget, CONTENT_TYPES, transform } from '../transform/index.js';
+import { CONTENT_TYPES, transform } from '../transform/index.js';
 import { PIPELINE_VERSION, type VariantCache } from './disk-cache.js';
 import { ImageIdCache } from './id-cache.js';
 import { SingleFlight } from './single-flight.js';
@@ -19,8 +20,8 @@ export interface VariantRequest {
   id: string;
   options: ImageOptions;
   canonical: string;
-  /** The edge's resolved format: a capability class for f=auto, or the explicit format. */
-  format: OutputFormat;
+  /** The requested format, as the edge decided it (parseRequestedFormat). */
+  requested: RequestedFormat;
 }
 
 export interface Variant {
@@ -33,7 +34,7 @@ export interface Variant {
 export interface VariantServiceDeps {
   db: Db;
   originals: OriginalStore;
-  cache: VariantCache;
+  variantCache: VariantCache;
   pool: WorkPool;
   metrics: Metrics;
   maxInputPixels: number;
@@ -48,9 +49,9 @@ export class VariantService {
   constructor(private readonly deps: VariantServiceDeps) {}
 
   /** Strong validator for a variant, known before any bytes are produced. */
-  static etag(sha256: string, canonical: string, format: string): string {
+  static etag(sha256: string, canonical: string, requested: RequestedFormat): string {
     const h = createHash('sha256')
-      .update(`${PIPELINE_VERSION}\n${sha256}\n${canonical}\n${format}`)
+      .update(`${PIPELINE_VERSION}\n${sha256}\n${canonical}\n${formatLabel(requested)}`)
       .digest('base64url');
     return `"${h.slice(0, 27)}"`;
   }
@@ -71,7 +72,8 @@ export class VariantService {
   }
 
   async get(req: VariantRequest, sha256: string): Promise<Variant> {
-    const cached = await this.deps.cache.get(sha256, req.canonical, req.format);
+    const label = formatLabel(req.requested);
+    const cached = await this.deps.variantCache.get(sha256, req.canonical, label);
     if (cached) {
       return {
         data: cached.data,
@@ -80,7 +82,7 @@ export class VariantService {
         transformMs: undefined,
       };
     }
-    const key = `${sha256}/${req.canonical}/${req.format}`;
+    const key = `${sha256}/${req.canonical}/${label}`;
     const { promise, shared } = this.flights.do(key, () => this.produce(req, sha256));
     const made = await promise;
     return {
@@ -103,22 +105,23 @@ export class VariantService {
     return this.deps.pool
       .run(async () => {
         const started = performance.now();
-        const explicit = req.options.f !== undefined && req.options.f !== 'auto';
+        // Transforms are counted and timed by the requested format, whether they succeed or fail.
+        const label = formatLabel(req.requested);
         try {
           const result = await transform({
             // Read the original once; the header read and the decode both work from this buffer.
             input: await this.readOriginal(sha256),
             options: req.options,
-            ...(explicit ? {} : { autoTarget: req.format as AutoTarget }),
+            ...(req.requested.kind === 'auto' ? { autoClass: req.requested.class } : {}),
             limits: { maxInputPixels: this.deps.maxInputPixels, timeoutMs: this.deps.timeoutMs },
           });
           const ms = performance.now() - started;
-          metrics.transforms.inc({ format: result.format, result: 'ok' });
-          metrics.transformDuration.observe({ format: result.format }, ms / 1000);
-          await this.deps.cache.put(sha256, req.canonical, req.format, result.data, result.format);
+          metrics.transforms.inc({ format: label, result: 'ok' });
+          metrics.transformDuration.observe({ format: label }, ms / 1000);
+          await this.deps.variantCache.put(sha256, req.canonical, label, result.data, result.format);
           return { data: result.data, format: result.format, ms };
         } catch (err) {
-          metrics.transforms.inc({ format: req.format, result: 'error' });
+          metrics.transforms.inc({ format: label, result: 'error' });
           throw err;
         }
       })

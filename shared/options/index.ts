@@ -2,7 +2,22 @@
 
 export { type MediaRange, parseAccept } from './accept.js';
 export { canonicalize, normalizeOptions } from './canonical.js';
-export { FORMAT_CLASSES, type FormatClass, negotiateFormat, resolveAutoFormat } from './negotiate.js';
+export {
+  FORMAT_PARAM,
+  formatLabel,
+  formatQuery,
+  isExplicitFormat,
+  parseRequestedFormat,
+  type RequestedFormat,
+  requestFormat,
+} from './format.js';
+export {
+  FORMAT_CLASSES,
+  type FormatClass,
+  negotiateClass,
+  negotiateFormat,
+  resolveAutoFormat,
+} from './negotiate.js';
 export { type OptionEntries, type OptionsInput, parseOptions } from './parse.js';
 export {
   type CompiledPreset,

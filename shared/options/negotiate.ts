@@ -28,7 +28,8 @@ export function negotiateFormat(
   return source === undefined ? target : resolveAutoFormat(target, source, anim);
 }
 
-function negotiateClass(accept: string | null | undefined): FormatClass {
+/** Step 1 alone: the capability class the Accept header asks for. */
+export function negotiateClass(accept: string | null | undefined): FormatClass {
   const ranges = parseAccept(accept);
   const weights: Record<FormatClass, number> = {
     avif: weightOf(ranges, 'image', 'avif', true) ?? 0,

@@ -2,10 +2,9 @@ import { Hono } from 'hono';
 import { ImgedgeError } from '../../../shared/errors.js';
 import { type DeletedImage, prefersRepresentation } from '../../../shared/http/deleted-image.js';
 import { canonicalPathOf } from '../../../shared/options/request.js';
-import { listLimit } from '../../db/cursor.js';
+import { type CursorSealer, listLimit } from '../../db/cursor.js';
 import type { Db } from '../../db/driver.js';
 import { getImage, listImages } from '../../db/images.js';
-import type { CursorSealer } from '../../images/cursor-seal.js';
 import { deleteImage } from '../../images/delete.js';
 import { toRecord } from '../../images/record.js';
 import { uploadImage } from '../../images/upload.js';
@@ -70,7 +69,7 @@ export function imageRoutes(deps: ImageRouteDeps) {
 
   app.delete('/images/:id', async (c) => {
     const id = c.req.param('id');
-    const { variants } = await deleteImage({ ...deps, variants: deps.variantCache }, c.var.claims.sub, id);
+    const { variants } = await deleteImage(deps, c.var.claims.sub, id);
     deps.variantService.forget(id);
     if (!prefersRepresentation(c.req.header('prefer'))) return c.body(null, 204);
     // For the edge: the variant cache keys of this image it may hold (see deleted-image.ts).

@@ -27,7 +27,7 @@ export function headerOptions(): SharpOptions {
 
 export async function load(req: TransformRequest, limits: TransformLimits): Promise<TransformContext> {
   const source = toSourceInfo(await readMetadata(sharp(req.input, headerOptions())));
-  const output = planOutput(req.options, source, req.autoTarget ?? 'jpeg');
+  const output = planOutput(req.options, source, req.autoClass ?? 'jpeg');
   const frames = output.keepFrames ? source.pages : 1;
   assertPixelCap(source.width, source.height, frames, limits.maxInputPixels);
   const image: Sharp = sharp(req.input, { ...decoderOptions(limits), animated: output.keepFrames });

@@ -59,7 +59,7 @@ describeDb('origin API: GET /internal/v1/variants', () => {
     ['w=160,h=160,fit=cover', 'format=avif', 'avif', 'image/avif', 160, 160],
     ['w=320', 'format=jpeg', 'jpeg', 'image/jpeg', 320, 240],
     ['w=100,f=png', '', 'png', 'image/png', 100, 75],
-    ['h=60,f=webp', 'format=webp', 'webp', 'image/webp', 80, 60],
+    ['h=60,f=webp', '', 'webp', 'image/webp', 80, 60],
     ['w=120,h=120,fit=fill,f=jpeg', '', 'jpeg', 'image/jpeg', 120, 120],
   ])('%s ?%s → %s %ix%i that sharp decodes', async (options, query, format, type, width, height) => {
     const res = await origin.variant(`${options}/${photo.id}`, query);
@@ -149,7 +149,7 @@ describeDb('origin API: GET /internal/v1/variants', () => {
     }
   });
 
-  it('refuses invalid options and a missing or contradicting format with 400 invalid_option', async () => {
+  it('refuses invalid options and a missing, contradicting or redundant format with 400 invalid_option', async () => {
     for (const [options, query] of [
       ['w=0', 'format=webp'],
       ['w=9000', 'format=webp'],
@@ -158,6 +158,7 @@ describeDb('origin API: GET /internal/v1/variants', () => {
       ['w=100', 'format=png'], // not an auto target
       ['w=100', 'format=bmp'],
       ['w=100,f=png', 'format=webp'], // contradicts f
+      ['w=100,f=png', 'format=png'], // an explicit f travels in the options only
     ] as const) {
       const res = await origin.variant(`${options}/${photo.id}`, query);
       await expectProblem(res, 400, 'invalid_option');

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeDb } from '../../support/db.js';
-import { largeFlatPng, photoJpeg } from '../../support/images.js';
+import { alphaPng, largeFlatPng, photoJpeg } from '../../support/images.js';
 import { parseExposition } from '../../support/metrics.js';
 import { startTestOrigin, type TestOrigin } from '../../support/origin.js';
 
@@ -152,6 +152,20 @@ describeDb('/metrics', () => {
     expect(await origin.metric('imgedge_transform_duration_seconds_count', { format: 'jpeg' })).toBe(
       jpeg0 + 1,
     );
+  });
+
+  it('labels transforms by the requested format: an alpha source asked for the jpeg class counts as jpeg, not png', async () => {
+    const up = await origin.upload(await alphaPng(), token);
+    expect(up.status).toBe(201);
+    const { id } = (await up.json()) as { id: string };
+    const jpeg0 = await origin.metric('imgedge_transforms_total', { format: 'jpeg', result: 'ok' });
+    const png0 = await origin.metric('imgedge_transforms_total', { format: 'png', result: 'ok' });
+
+    const res = await origin.variant(`w=40/${id}`, 'format=jpeg');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/png');
+    expect(await origin.metric('imgedge_transforms_total', { format: 'jpeg', result: 'ok' })).toBe(jpeg0 + 1);
+    expect(await origin.metric('imgedge_transforms_total', { format: 'png', result: 'ok' })).toBe(png0);
   });
 
   it('the queue depth gauge rises while transforms wait for the (single) worker and returns to 0', async () => {

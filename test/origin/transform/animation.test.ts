@@ -79,7 +79,7 @@ describe('first frame only', () => {
   });
 
   it('f=auto for a jpeg-class client with anim=0: a still png of the first frame (GIF decodes with alpha)', async () => {
-    const out = await transform({ input: await animatedGif(), options: { anim: false }, autoTarget: 'jpeg' });
+    const out = await transform({ input: await animatedGif(), options: { anim: false }, autoClass: 'jpeg' });
     expect(out.format).toBe('png');
     expect((await sniff(out.data)).pages).toBe(1);
     await expectPixel(out.data, 0, 0, RED, 0);

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { transform } from '../../../origin/transform/index.js';
 import { AVIF_MAX_PIXELS, planOutput } from '../../../origin/transform/output.js';
-import type { AutoTarget, SourceInfo } from '../../../origin/transform/types.js';
+import type { SourceInfo } from '../../../origin/transform/types.js';
+import type { FormatClass } from '../../../shared/options/negotiate.js';
 import type { OutputFormat } from '../../../shared/options/types.js';
 import { alphaPng, animatedGif, largeFlatPng, photoJpeg, RED } from '../../support/images.js';
 import { expectPixel, pixelAt, sniff } from './helpers.js';
@@ -37,11 +38,11 @@ describe('explicit f', () => {
     expect([meta.width, meta.height]).toEqual([80, 60]);
   });
 
-  it('f wins over autoTarget', async () => {
+  it('f wins over autoClass', async () => {
     const out = await transform({
       input: await photoJpeg(64, 48),
       options: { f: 'png' },
-      autoTarget: 'avif',
+      autoClass: 'avif',
     });
     expect((await sniff(out.data)).format).toBe('png');
   });
@@ -55,26 +56,26 @@ describe('f=auto', () => {
     ['avif', 'avif'],
   ] as const;
 
-  it.each(opaque)('opaque photo, target %s → %s', async (autoTarget, expected) => {
+  it.each(opaque)('opaque photo, target %s → %s', async (autoClass, expected) => {
     const req = { input: await photoJpeg(64, 48), options: { f: 'auto' as const } };
-    const out = await transform(autoTarget === undefined ? req : { ...req, autoTarget });
+    const out = await transform(autoClass === undefined ? req : { ...req, autoClass });
     expect(out.format).toBe(expected);
     expect((await sniff(out.data)).format).toBe(SNIFFED[expected]);
   });
 
   it('an absent f means auto', async () => {
-    const out = await transform({ input: await photoJpeg(64, 48), options: {}, autoTarget: 'webp' });
+    const out = await transform({ input: await photoJpeg(64, 48), options: {}, autoClass: 'webp' });
     expect((await sniff(out.data)).format).toBe('webp');
   });
 
-  const alpha: Array<[AutoTarget, OutputFormat]> = [
+  const alpha: Array<[FormatClass, OutputFormat]> = [
     ['jpeg', 'png'],
     ['webp', 'webp'],
     ['avif', 'avif'],
   ];
 
-  it.each(alpha)('alpha source, target %s → %s with the alpha kept', async (autoTarget, expected) => {
-    const out = await transform({ input: await alphaPng(), options: {}, autoTarget });
+  it.each(alpha)('alpha source, target %s → %s with the alpha kept', async (autoClass, expected) => {
+    const out = await transform({ input: await alphaPng(), options: {}, autoClass });
     expect(out.format).toBe(expected);
     expect(out.hasAlpha).toBe(true);
     const meta = await sniff(out.data);
@@ -85,20 +86,20 @@ describe('f=auto', () => {
   });
 
   it('alpha source with an opaque bg, target jpeg → jpeg (flattened, nothing to keep)', async () => {
-    const out = await transform({ input: await alphaPng(), options: { bg: '2060c0' }, autoTarget: 'jpeg' });
+    const out = await transform({ input: await alphaPng(), options: { bg: '2060c0' }, autoClass: 'jpeg' });
     expect(out.format).toBe('jpeg');
     expect(out.hasAlpha).toBe(false);
     await expectPixel(out.data, 150, 50, { r: 0x20, g: 0x60, b: 0xc0 }, 16);
   });
 
-  const animated: Array<[AutoTarget, OutputFormat]> = [
+  const animated: Array<[FormatClass, OutputFormat]> = [
     ['jpeg', 'gif'],
     ['webp', 'webp'],
     ['avif', 'webp'],
   ];
 
-  it.each(animated)('animated source, target %s → animated %s', async (autoTarget, expected) => {
-    const out = await transform({ input: await animatedGif(), options: {}, autoTarget });
+  it.each(animated)('animated source, target %s → animated %s', async (autoClass, expected) => {
+    const out = await transform({ input: await animatedGif(), options: {}, autoClass });
     expect(out.format).toBe(expected);
     expect(out.frames).toBe(3);
     const meta = await sniff(out.data);
@@ -107,7 +108,7 @@ describe('f=auto', () => {
   });
 
   it('animated source with anim=0, target avif → a single-frame avif', async () => {
-    const out = await transform({ input: await animatedGif(), options: { anim: false }, autoTarget: 'avif' });
+    const out = await transform({ input: await animatedGif(), options: { anim: false }, autoClass: 'avif' });
     expect(out.format).toBe('avif');
     expect(out.frames).toBe(1);
     const meta = await sniff(out.data);
