@@ -4,16 +4,9 @@
  * (sharp.cache, sharp.concurrency) apply to both sides.
  */
 import type { SharpOptions } from 'sharp';
-import { DEFAULT_LIMITS, ENCODER_DEFAULTS, transform } from '../origin/transform/index.js';
+import { DEFAULT_LIMITS, decoderOptions, ENCODER_DEFAULTS, transform } from '../origin/transform/index.js';
 
 export { ENCODER_DEFAULTS, transform };
 
-/**
- * What the pipeline's load step passes to sharp() (origin/transform/steps/load.ts
- * decoderOptions): the same decoder flags for the baseline, so both decode identically.
- */
-export const DECODER_OPTIONS: SharpOptions = {
-  limitInputPixels: DEFAULT_LIMITS.maxInputPixels,
-  failOn: 'error',
-  sequentialRead: true,
-};
+/** What the pipeline's load step passes to sharp() at the default limits: both sides decode alike. */
+export const DECODER_OPTIONS: SharpOptions = decoderOptions(DEFAULT_LIMITS);

@@ -106,14 +106,28 @@ function planFinal(srcWidth: number, srcHeight: number, options: ImageOptions): 
  * hands sharp (in sharp's axes) is compared with the source in the same axes.
  */
 export function outputPixels(srcWidth: number, srcHeight: number, options: ImageOptions): number {
-  const plan = planResize({ srcWidth, srcHeight, options });
+  return resizedPixels(
+    planResize({ srcWidth, srcHeight, options }),
+    srcWidth,
+    srcHeight,
+    options.enlarge ?? false,
+  );
+}
+
+/** outputPixels of a box planResize has already made (the plan computes it once). */
+export function resizedPixels(
+  plan: ResizePlan | undefined,
+  srcWidth: number,
+  srcHeight: number,
+  enlarge: boolean,
+): number {
   if (!plan) return srcWidth * srcHeight;
   // cover crops to the box, contain pads to it, fill stretches to it.
   if (plan.fit !== 'inside' && plan.fit !== 'outside') return plan.width * plan.height;
   const rw = plan.width / srcWidth;
   const rh = plan.height / srcHeight;
   const ratio = plan.fit === 'inside' ? Math.min(rw, rh) : Math.max(rw, rh);
-  const k = options.enlarge ? ratio : Math.min(ratio, 1);
+  const k = enlarge ? ratio : Math.min(ratio, 1);
   return px(srcWidth * k) * px(srcHeight * k);
 }
 

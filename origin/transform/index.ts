@@ -7,5 +7,6 @@ export { ENCODER_DEFAULTS, encoderOptions } from './encoders.js';
 export { DEFAULT_LIMITS } from './limits.js';
 export { CONTENT_TYPES } from './output.js';
 export { probe } from './probe.js';
+export { decoderOptions } from './steps/load.js';
 export { transform } from './transform.js';
 export type { ProbeResult, TransformLimits, TransformRequest, TransformResult } from './types.js';

@@ -1,14 +1,8 @@
 /**
- * The output plan, decided from the options and the source header before anything is decoded:
- * the format (explicit `f`, or `f=auto` resolved from the edge's capability class and the
- * source), and whether the frames of an animated source are kept.
+ * What the output formats can carry (alpha, frames), their content types, and the limits the
+ * plan (plan.ts) applies when it picks the format and decides whether frames are kept.
  */
-import { isExplicitFormat } from '../../shared/options/format.js';
-import { type FormatClass, resolveAutoFormat } from '../../shared/options/negotiate.js';
 import type { ImageOptions, OutputFormat } from '../../shared/options/types.js';
-import { isOpaque, parseBg } from './colour.js';
-import { outputPixels } from './geometry.js';
-import type { OutputPlan, SourceInfo } from './types.js';
 
 export const CONTENT_TYPES: Record<OutputFormat, string> = {
   avif: 'image/avif',
@@ -43,18 +37,3 @@ export function needsSingleFrame(options: ImageOptions): boolean {
  * Cloudflare Images, which also falls back from AVIF for large images. 8.3 MP ≈ a 3840×2160 frame.
  */
 export const AVIF_MAX_PIXELS = 3840 * 2160;
-
-export function planOutput(options: ImageOptions, source: SourceInfo, autoClass: FormatClass): OutputPlan {
-  const anim = options.anim ?? true;
-  const animated = source.animated && anim && !needsSingleFrame(options);
-  // An opaque bg flattens the image, so an alpha source no longer needs an alpha format.
-  const flattened = options.bg !== undefined && isOpaque(parseBg(options.bg));
-  const wanted = isExplicitFormat(options.f)
-    ? options.f
-    : resolveAutoFormat(autoClass, { hasAlpha: source.hasAlpha && !flattened, animated }, anim);
-  const format =
-    wanted === 'avif' && outputPixels(source.width, source.height, options) > AVIF_MAX_PIXELS
-      ? 'webp'
-      : wanted;
-  return { format, keepFrames: animated && supportsAnimation(format) };
-}

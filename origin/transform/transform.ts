@@ -1,4 +1,4 @@
-/** transform(): load → STEPS → one encode; sharp failures become ImgedgeErrors (errors.ts). */
+/** transform(): load (header, plan) → STEPS → one encode; sharp failures become ImgedgeErrors (errors.ts). */
 import type { OutputInfo } from 'sharp';
 import { encodedHasAlpha } from './alpha.js';
 import { toTransformError } from './errors.js';
@@ -21,15 +21,15 @@ export async function transform(req: TransformRequest): Promise<TransformResult>
 }
 
 function toResult(ctx: TransformContext, data: Buffer, info: OutputInfo): TransformResult {
-  const frames = ctx.output.keepFrames ? (info.pages ?? ctx.source.pages) : 1;
+  const frames = ctx.plan.keepFrames ? (info.pages ?? ctx.source.pages) : 1;
   return {
     data,
-    format: ctx.output.format,
-    contentType: CONTENT_TYPES[ctx.output.format],
+    format: ctx.plan.format,
+    contentType: CONTENT_TYPES[ctx.plan.format],
     width: info.width,
     height: frames > 1 ? (info.pageHeight ?? Math.round(info.height / frames)) : info.height,
     frames,
-    hasAlpha: encodedHasAlpha(ctx.output.format, data, info.hasAlpha),
+    hasAlpha: encodedHasAlpha(ctx.plan.format, data, info.hasAlpha),
     bytes: data.length,
   };
 }

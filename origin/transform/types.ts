@@ -2,6 +2,8 @@
 import type { Sharp } from 'sharp';
 import type { FormatClass } from '../../shared/options/negotiate.js';
 import type { ImageOptions, OutputFormat } from '../../shared/options/types.js';
+import type { Rgba } from './colour.js';
+import type { ResizePlan } from './geometry.js';
 
 export interface TransformLimits {
   /** Largest decoded pixel count: width × height × frames decoded. Default 50 000 000. */
@@ -62,18 +64,27 @@ export interface SourceInfo {
   orientation?: number;
 }
 
-/** The output decided before the pipeline is built. */
-export interface OutputPlan {
-  format: OutputFormat;
+/** What load decides once, before the pipeline is built (plan.ts); the steps only read it. */
+export interface TransformPlan {
+  /** Explicit f, or f=auto resolved; AVIF over AVIF_MAX_PIXELS of output is WebP. */
+  readonly format: OutputFormat;
   /** Decode and encode every frame (animated source, anim on, webp/gif out, no single-frame op). */
-  keepFrames: boolean;
+  readonly keepFrames: boolean;
+  /** The sharp resize box (in the axes sharp resizes in); undefined: no resize. */
+  readonly resize: ResizePlan | undefined;
+  /** Rotate and mirror before the resize (geometry.ts rotatesFirst). */
+  readonly rotatesFirst: boolean;
+  /** Composite transparency onto this colour (no alpha in the format, or an opaque bg); else keep it. */
+  readonly flatten: Rgba | undefined;
+  /** The `contain` padding. */
+  readonly pad: Rgba;
 }
 
 /** The one object every step reads and configures. Steps only configure `image`: one pass. */
 export interface TransformContext {
   readonly options: ImageOptions;
   readonly source: SourceInfo;
-  readonly output: OutputPlan;
+  readonly plan: TransformPlan;
   readonly image: Sharp;
 }
 

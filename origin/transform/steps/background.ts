@@ -1,13 +1,9 @@
 /**
  * Background/flatten: composite transparency onto bg (or white) when the output format has no
- * alpha channel (jpeg), and whenever the client gives an opaque bg.
+ * alpha channel (jpeg), and whenever the client gives an opaque bg (the plan decides: plan.ts).
  */
-import { isOpaque, opaque, parseBg, WHITE } from '../colour.js';
-import { supportsAlpha } from '../output.js';
 import type { Step } from '../types.js';
 
-export const background: Step = ({ image, options, output }) => {
-  const bg = options.bg === undefined ? undefined : parseBg(options.bg);
-  const flatten = !supportsAlpha(output.format) || (bg !== undefined && isOpaque(bg));
-  if (flatten) image.flatten({ background: bg === undefined ? WHITE : opaque(bg) });
+export const background: Step = ({ image, plan }) => {
+  if (plan.flatten) image.flatten({ background: plan.flatten });
 };

@@ -1,11 +1,12 @@
 /**
- * Load: read the header (no pixel decoded), enforce the pixel cap, plan the output, and open the
- * one sharp pipeline every later step configures: all frames only when they are kept, else the
- * first; the decoder aborts on errors and truncation; the processing timeout starts here.
+ * Load: read the header (no pixel decoded), make the plan once (plan.ts), enforce the pixel cap,
+ * and open the one sharp pipeline every later step configures: all frames only when they are
+ * kept, else the first; the decoder aborts on errors and truncation; the processing timeout
+ * starts here.
  */
 import sharp, { type Sharp, type SharpOptions } from 'sharp';
 import { assertPixelCap, timeoutSeconds } from '../limits.js';
-import { planOutput } from '../output.js';
+import { planTransform } from '../plan.js';
 import { readMetadata, toSourceInfo } from '../source.js';
 import type { TransformContext, TransformLimits, TransformRequest } from '../types.js';
 
@@ -27,10 +28,10 @@ export function headerOptions(): SharpOptions {
 
 export async function load(req: TransformRequest, limits: TransformLimits): Promise<TransformContext> {
   const source = toSourceInfo(await readMetadata(sharp(req.input, headerOptions())));
-  const output = planOutput(req.options, source, req.autoClass ?? 'jpeg');
-  const frames = output.keepFrames ? source.pages : 1;
+  const plan = planTransform(req.options, source, req.autoClass ?? 'jpeg');
+  const frames = plan.keepFrames ? source.pages : 1;
   assertPixelCap(source.width, source.height, frames, limits.maxInputPixels);
-  const image: Sharp = sharp(req.input, { ...decoderOptions(limits), animated: output.keepFrames });
+  const image: Sharp = sharp(req.input, { ...decoderOptions(limits), animated: plan.keepFrames });
   image.timeout({ seconds: timeoutSeconds(limits) });
-  return { options: req.options, source, output, image };
+  return { options: req.options, source, plan, image };
 }

@@ -4,17 +4,17 @@
  */
 import type { Sharp } from 'sharp';
 import type { ImageOptions } from '../../../shared/options/types.js';
-import { rotatesFirst, sharpFlip } from '../geometry.js';
+import { sharpFlip } from '../geometry.js';
 import type { Step } from '../types.js';
 
 export function applyRotateFlip(image: Sharp, options: ImageOptions): void {
-  // planOutput drops the frames for 90/270 (libvips rotates multi-frame images only by 180).
+  // The plan drops the frames for 90/270 (libvips rotates multi-frame images only by 180).
   if (options.rot !== undefined && options.rot !== 0) image.rotate(options.rot);
   const { flip, flop } = sharpFlip(options);
   if (flip) image.flip();
   if (flop) image.flop();
 }
 
-export const rotateFlip: Step = ({ image, options }) => {
-  if (!rotatesFirst(options)) applyRotateFlip(image, options);
+export const rotateFlip: Step = ({ image, options, plan }) => {
+  if (!plan.rotatesFirst) applyRotateFlip(image, options);
 };

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { transform } from '../../../origin/transform/index.js';
-import { AVIF_MAX_PIXELS, planOutput } from '../../../origin/transform/output.js';
+import { AVIF_MAX_PIXELS } from '../../../origin/transform/output.js';
+import { planTransform } from '../../../origin/transform/plan.js';
 import type { SourceInfo } from '../../../origin/transform/types.js';
 import type { FormatClass } from '../../../shared/options/negotiate.js';
 import type { OutputFormat } from '../../../shared/options/types.js';
@@ -157,19 +158,19 @@ describe('AVIF size cap', () => {
 
   it('serves outputs over AVIF_MAX_PIXELS as webp, whether avif was explicit or negotiated', () => {
     expect(AVIF_MAX_PIXELS).toBe(3840 * 2160);
-    expect(planOutput({ f: 'avif' }, source(4000, 3000), 'jpeg').format).toBe('webp');
-    expect(planOutput({}, source(4000, 3000), 'avif').format).toBe('webp');
-    expect(planOutput({ f: 'avif', w: 3840, h: 2160, fit: 'fill' }, source(4000, 3000), 'jpeg').format).toBe(
-      'avif',
-    );
-    expect(planOutput({ f: 'avif', w: 800 }, source(4000, 3000), 'jpeg').format).toBe('avif');
+    expect(planTransform({ f: 'avif' }, source(4000, 3000), 'jpeg').format).toBe('webp');
+    expect(planTransform({}, source(4000, 3000), 'avif').format).toBe('webp');
+    expect(
+      planTransform({ f: 'avif', w: 3840, h: 2160, fit: 'fill' }, source(4000, 3000), 'jpeg').format,
+    ).toBe('avif');
+    expect(planTransform({ f: 'avif', w: 800 }, source(4000, 3000), 'jpeg').format).toBe('avif');
     // One side given: the real output (2400×1800 = 4.3 MP), not the 2400×8192 box, is what counts.
-    expect(planOutput({ f: 'avif', w: 2400 }, source(4000, 3000), 'jpeg').format).toBe('avif');
-    expect(planOutput({ f: 'avif', h: 2400 }, source(4000, 3000), 'jpeg').format).toBe('avif');
+    expect(planTransform({ f: 'avif', w: 2400 }, source(4000, 3000), 'jpeg').format).toBe('avif');
+    expect(planTransform({ f: 'avif', h: 2400 }, source(4000, 3000), 'jpeg').format).toBe('avif');
     // inside never enlarges: a 12 MP source asked for 9000 px wide stays 12 MP → webp.
-    expect(planOutput({ f: 'avif', w: 8000 }, source(4000, 3000), 'jpeg').format).toBe('webp');
+    expect(planTransform({ f: 'avif', w: 8000 }, source(4000, 3000), 'jpeg').format).toBe('webp');
     // dpr multiplies the box: 2000×1500 at dpr 2 is 4000×3000, over the cap.
-    expect(planOutput({ f: 'avif', w: 2000, dpr: 2 }, source(4000, 3000), 'jpeg').format).toBe('webp');
+    expect(planTransform({ f: 'avif', w: 2000, dpr: 2 }, source(4000, 3000), 'jpeg').format).toBe('webp');
   });
 
   it('a real transform of an 8.6 MP source with f=avif comes out as webp', async () => {
