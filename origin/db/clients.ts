@@ -18,42 +18,24 @@ export interface ClientInsert {
   scopes: readonly string[];
 }
 
-interface ClientRow {
-  id: string;
-  name: string;
-  secret_hash: string;
-  scopes: string[];
-  created_at: Date;
-  revoked_at: Date | null;
-}
-
-const COLUMNS = 'id, name, secret_hash, scopes, created_at, revoked_at';
-
-function toClient(row: ClientRow): OAuthClient {
-  return {
-    id: row.id,
-    name: row.name,
-    secretHash: row.secret_hash,
-    scopes: row.scopes,
-    createdAt: row.created_at,
-    revokedAt: row.revoked_at,
-  };
-}
+/** The columns of an OAuthClient, named as its fields (the row needs no mapping in JS). */
+const COLUMNS =
+  'id, name, secret_hash as "secretHash", scopes, created_at as "createdAt", revoked_at as "revokedAt"';
 
 /** Inserts a client; a duplicate id is a unique violation (see isUniqueViolation). */
 export async function insertClient(db: Db, client: ClientInsert): Promise<OAuthClient> {
-  const rows = await db.query<ClientRow>(
+  const rows = await db.query<OAuthClient>(
     `insert into oauth_clients (id, name, secret_hash, scopes) values ($1, $2, $3, $4::text[])
      returning ${COLUMNS}`,
     [client.id, client.name, client.secretHash, [...client.scopes]],
   );
-  return toClient(rows[0]!);
+  return rows[0]!;
 }
 
 /** A client by id, revoked or not (the token endpoint checks `revokedAt`); null when unknown. */
 export async function getClient(db: Db, id: string): Promise<OAuthClient | null> {
-  const rows = await db.query<ClientRow>(`select ${COLUMNS} from oauth_clients where id = $1`, [id]);
-  return rows[0] ? toClient(rows[0]) : null;
+  const rows = await db.query<OAuthClient>(`select ${COLUMNS} from oauth_clients where id = $1`, [id]);
+  return rows[0] ?? null;
 }
 
 /** Revokes a client; false when it is unknown or already revoked. */
@@ -67,6 +49,6 @@ export async function revokeClient(db: Db, id: string): Promise<boolean> {
 
 /** Every client, oldest first. */
 export async function listClients(db: Db): Promise<OAuthClient[]> {
-  const rows = await db.query<ClientRow>(`select ${COLUMNS} from oauth_clients order by created_at, id`);
-  return rows.map(toClient);
+  const rows = await db.query<OAuthClient>(`select ${COLUMNS} from oauth_clients order by created_at, id`);
+  return rows;
 }

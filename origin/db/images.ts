@@ -17,50 +17,12 @@ export interface ImageRow {
   deletedAt: Date | null;
 }
 
-export interface NewImage {
-  id: string;
-  owner: string;
-  sha256: string;
-  bytes: number;
-  width: number;
-  height: number;
-  format: string;
-  /** Default 1. */
-  frames?: number;
-  hasAlpha: boolean;
-}
+/** An image to insert: an ImageRow without the timestamps the database sets; frames default 1. */
+export type NewImage = Omit<ImageRow, 'frames' | 'createdAt' | 'deletedAt'> & { frames?: number };
 
-interface DbImageRow {
-  id: string;
-  owner: string;
-  sha256: string;
-  bytes: number;
-  width: number;
-  height: number;
-  format: string;
-  frames: number;
-  has_alpha: boolean;
-  created_at: Date;
-  deleted_at: Date | null;
-}
-
-const COLUMNS = 'id, owner, sha256, bytes, width, height, format, frames, has_alpha, created_at, deleted_at';
-
-function toImageRow(row: DbImageRow): ImageRow {
-  return {
-    id: row.id,
-    owner: row.owner,
-    sha256: row.sha256,
-    bytes: row.bytes,
-    width: row.width,
-    height: row.height,
-    format: row.format,
-    frames: row.frames,
-    hasAlpha: row.has_alpha,
-    createdAt: row.created_at,
-    deletedAt: row.deleted_at,
-  };
-}
+/** The columns of an ImageRow, named as its fields (the row needs no mapping in JS). */
+const COLUMNS =
+  'id, owner, sha256, bytes, width, height, format, frames, has_alpha as "hasAlpha", created_at as "createdAt", deleted_at as "deletedAt"';
 
 /**
  * Inserts an image unless the owner already has a live image with the same sha256, in which case
@@ -73,7 +35,7 @@ export async function insertImage(db: Db, row: NewImage): Promise<{ record: Imag
     // ON CONFLICT waits for a concurrent inserter to finish, so the SELECT finds the winner. The
     // loop covers the winner being soft-deleted in between (then our insert can succeed).
     for (let attempt = 0; attempt < 5; attempt++) {
-      const inserted = await tx.query<DbImageRow>(
+      const inserted = await tx.query<ImageRow>(
         `insert into images (id, owner, sha256, bytes, width, height, format, frames, has_alpha)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          on conflict (owner, sha256) where deleted_at is null do nothing
@@ -90,7 +52,7 @@ export async function insertImage(db: Db, row: NewImage): Promise<{ record: Imag
           row.hasAlpha,
         ],
       );
-      if (inserted[0]) return { record: toImageRow(inserted[0]), created: true };
+      if (inserted[0]) return { record: inserted[0], created: true };
       const existing = await findLiveBySha(tx, row.owner, row.sha256);
       if (existing) return { record: existing, created: false };
     }
@@ -100,19 +62,19 @@ export async function insertImage(db: Db, row: NewImage): Promise<{ record: Imag
 
 /** A live image by id (null when unknown or deleted). Ownership is the caller's check. */
 export async function getImage(db: Db, id: string): Promise<ImageRow | null> {
-  const rows = await db.query<DbImageRow>(
+  const rows = await db.query<ImageRow>(
     `select ${COLUMNS} from images where id = $1 and deleted_at is null`,
     [id],
   );
-  return rows[0] ? toImageRow(rows[0]) : null;
+  return rows[0] ?? null;
 }
 
 export async function findLiveBySha(db: Db, owner: string, sha256: string): Promise<ImageRow | null> {
-  const rows = await db.query<DbImageRow>(
+  const rows = await db.query<ImageRow>(
     `select ${COLUMNS} from images where owner = $1 and sha256 = $2 and deleted_at is null`,
     [owner, sha256],
   );
-  return rows[0] ? toImageRow(rows[0]) : null;
+  return rows[0] ?? null;
 }
 
 export { LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX } from './cursor.js';
@@ -136,7 +98,7 @@ export async function listImages(db: Db, owner: string, opts: ListOptions = {}):
   const select = `select ${COLUMNS}, ${CURSOR_TS_SQL} as cursor_ts from images
     where owner = $1 and deleted_at is null`;
   const order = 'order by created_at desc, id desc';
-  let rows: (DbImageRow & { cursor_ts: string })[];
+  let rows: (ImageRow & { cursor_ts: string })[];
   if (opts.cursor !== undefined && opts.cursor !== null) {
     const after = decodeCursor(opts.cursor);
     // `$2::text::timestamptz`, not `$2::timestamptz`: postgres.js serialises timestamptz parameters
@@ -153,19 +115,19 @@ export async function listImages(db: Db, owner: string, opts: ListOptions = {}):
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return {
-    items: page.map(toImageRow),
+    items: page.map(({ cursor_ts: _, ...row }) => row),
     nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.cursor_ts, id: last.id }) : null,
   };
 }
 
 /** Soft-deletes a live image of `owner`; the deleted row, or null (unknown, deleted, or not theirs). */
 export async function softDeleteImage(db: Db, id: string, owner: string): Promise<ImageRow | null> {
-  const rows = await db.query<DbImageRow>(
+  const rows = await db.query<ImageRow>(
     `update images set deleted_at = now() where id = $1 and owner = $2 and deleted_at is null
      returning ${COLUMNS}`,
     [id, owner],
   );
-  return rows[0] ? toImageRow(rows[0]) : null;
+  return rows[0] ?? null;
 }
 
 /** Live images (any owner) using these bytes: 0 means the original file is unreferenced. */
