@@ -175,7 +175,10 @@ export async function resolveEnv(
  * Both tiers' configuration, validated before anything starts: the origin's with loadConfig, the
  * worker's with its own parseEdgeConfig. Every problem is one `VARIABLE message` in one line.
  */
-function checkConfig(env: Record<string, string>, originUrl: string): { config: Config; edge: EdgeBindings } {
+export function checkConfig(
+  env: Record<string, string>,
+  originUrl: string,
+): { config: Config; edge: EdgeBindings } {
   const problems: string[] = [];
   let config: Config | undefined;
   try {
@@ -223,7 +226,7 @@ function edgeBindings(env: Record<string, string>, originUrl: string): EdgeBindi
 }
 
 /** The worker's variables as a dotenv file for `wrangler dev --env-file`. */
-function dotEnvText(vars: EdgeBindings): string {
+export function dotEnvText(vars: EdgeBindings): string {
   return Object.entries(vars)
     .filter(([, v]) => v !== undefined && v !== '')
     .map(([k, v]) => {
@@ -236,7 +239,7 @@ function dotEnvText(vars: EdgeBindings): string {
     .concat('\n');
 }
 
-async function ensureDevClient(dataDir: string, database: Config['database']) {
+export async function ensureDevClient(dataDir: string, database: Config['database']) {
   const path = join(dataDir, 'dev-client.json');
   const db = await connectDb({
     databaseUrl: database.url,
@@ -280,7 +283,7 @@ async function pipeOriginLogs(child: ChildProcess, mode: 'pretty' | 'json' | 'si
   );
 }
 
-function assertPortFree(port: number, variable: string): Promise<void> {
+export function assertPortFree(port: number, variable: string): Promise<void> {
   return new Promise((resolvePort, reject) => {
     const probe = createServer();
     probe.once('error', (err: NodeJS.ErrnoException) => {
@@ -294,7 +297,7 @@ function assertPortFree(port: number, variable: string): Promise<void> {
   });
 }
 
-async function waitForHealthy(
+export async function waitForHealthy(
   url: string,
   child: ChildProcess,
   name: string,
@@ -316,7 +319,7 @@ async function waitForHealthy(
   throw new StackError(`${name} did not become healthy at ${url} within ${timeoutMs / 1000} s`);
 }
 
-function terminate(child: ChildProcess): Promise<void> {
+export function terminate(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((done) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
