@@ -16,10 +16,10 @@ import { type Cluster, type Replica, startCluster } from '../../scripts/cluster.
 import { canonicalize, parseOptions } from '../../shared/options/index.js';
 import { photoJpeg } from '../support/images.js';
 import { scrapeMetric } from '../support/metrics.js';
+import { startThrowawayRedis, type ThrowawayRedis } from '../support/redis-server.js';
 import { startS3, type TestS3 } from '../support/s3.js';
 import { REQUIRE_SERVICES, redisAnswers } from '../support/services.js';
 import { createPostgresDatabase, type IsolatedDatabase } from '../support/spawn-origin.js';
-import { startThrowawayRedis, type ThrowawayRedis } from './redis-server.js';
 
 const missing = [
   process.env.TEST_DATABASE_URL ? undefined : 'TEST_DATABASE_URL (the replicas share one Postgres)',
