@@ -15,6 +15,7 @@ import { CursorSealer } from './images/cursor-seal.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import type { HealthCheck } from './ops/health.js';
+import { redisHealthCheck } from './ops/redis-check.js';
 import { createOriginalStore, createVariantStore } from './storage/create.js';
 import { measuredStore } from './storage/measured.js';
 import { storageFailureMessage } from './storage/originals.js';
@@ -166,8 +167,8 @@ export async function createRuntime(
           }),
       },
     ];
-    // Coordination on: Redis down degrades the replica (200, 'degraded'), it does not fail it.
-    if (coordination) checks.push(coordination.healthCheck);
+    // Coordination on: Redis going away degrades the replica (200, 'degraded'), see redis-check.ts.
+    if (coordination && config.redisUrl) checks.push(redisHealthCheck(coordination, config.redisUrl));
 
     let shuttingDown = false;
     const app = createApp({
