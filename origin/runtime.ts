@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadTokenKeys } from './auth/keys.js';
 import type { Config } from './config/load.js';
+import { type Coordination, coordinationFromConfig } from './coordination/coordination.js';
 import { connectDb } from './db/connect.js';
 import { CursorSealer } from './db/cursor.js';
 import type { Db } from './db/driver.js';
@@ -14,12 +15,13 @@ import { createApp } from './http/app.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import type { HealthCheck } from './ops/health.js';
-import { redisPing } from './ops/redis-ping.js';
-import { createOriginalStore } from './storage/create.js';
+import { redisHealthCheck } from './ops/redis-check.js';
+import { createOriginalStore, createVariantStore } from './storage/create.js';
 import { measuredStore } from './storage/measured.js';
 import { storageFailureMessage } from './storage/originals.js';
 import { VariantCache } from './variants/disk-cache.js';
 import { VariantService } from './variants/service.js';
+import { type Made, Tier2 } from './variants/tier2.js';
 import { WorkPool } from './variants/work-pool.js';
 
 export interface Runtime {
@@ -84,7 +86,11 @@ export async function createRuntime(
         maxConnections: config.database.poolMax,
       }),
     ));
-  const closeDb = () => (ownsDb ? db.close() : Promise.resolve());
+  let coordination: Coordination | undefined;
+  const closeAll = async () => {
+    await coordination?.close().catch(() => {});
+    if (ownsDb) await db.close();
+  };
   // The embedded database has one writer, this process: the client CLI comes through /admin.
   const lock = ownsDb && db.kind === 'pglite' ? (db as PgliteDatabase).lock : undefined;
   const adminToken = lock ? randomBytes(32).toString('base64url') : undefined;
@@ -121,6 +127,25 @@ export async function createRuntime(
         metrics.transformQueueDepth.set(queued);
       },
     });
+    // With REDIS_URL: single-flight across replicas and deletes seen by every replica at once.
+    // Redis down (even at start) never stops the origin: each part falls back to local behaviour.
+    coordination = coordinationFromConfig(config, { logger });
+    if (coordination) logger.info('coordination through Redis on');
+    const variantStore = createVariantStore(config);
+    const tier2 =
+      variantStore &&
+      new Tier2({
+        store: variantStore,
+        cache: variantCache,
+        flight: coordination?.singleFlight<Made>({
+          // A waiter gives up on a live holder only after its transform would have timed out.
+          waitTimeoutMs: config.transform.timeoutMs + 15_000,
+          onEvent: (event) => metrics.variantFlight.inc({ event: event.type }),
+        }),
+        onEvent: (event) => metrics.variantTier2.inc({ event }),
+        onError: (err, operation) =>
+          logger.warn({ err, operation }, 'variant tier 2 unavailable; serving from tier 1 and transforms'),
+      });
     const variantService = new VariantService({
       db,
       originals,
@@ -129,6 +154,8 @@ export async function createRuntime(
       metrics,
       maxInputPixels: config.maxInputPixels,
       timeoutMs: config.transform.timeoutMs,
+      ...(tier2 ? { tier2 } : {}),
+      ...(coordination ? { invalidation: coordination.invalidation } : {}),
     });
     const checks: HealthCheck[] = [
       { name: 'database', run: () => db.ping(1500) },
@@ -140,8 +167,8 @@ export async function createRuntime(
           }),
       },
     ];
-    const redisUrl = config.redisUrl;
-    if (redisUrl) checks.push({ name: 'redis', run: () => redisPing(redisUrl, 1500) });
+    // Coordination on: Redis going away degrades the replica (200, 'degraded'), see redis-check.ts.
+    if (coordination && config.redisUrl) checks.push(redisHealthCheck(coordination, config.redisUrl));
 
     let shuttingDown = false;
     const app = createApp({
@@ -158,6 +185,7 @@ export async function createRuntime(
       keys: await loadTokenKeys(config),
       originals,
       variantCache,
+      variantStore,
       variantService,
       cursors: new CursorSealer(config.secretKey),
       pool,
@@ -175,10 +203,10 @@ export async function createRuntime(
       beginShutdown: () => {
         shuttingDown = true;
       },
-      close: closeDb,
+      close: closeAll,
     };
   } catch (err) {
-    await closeDb();
+    await closeAll();
     throw err;
   }
 }

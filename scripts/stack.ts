@@ -175,7 +175,10 @@ export async function resolveEnv(
  * Both tiers' configuration, validated before anything starts: the origin's with loadConfig, the
  * worker's with its own parseEdgeConfig. Every problem is one `VARIABLE message` in one line.
  */
-function checkConfig(env: Record<string, string>, originUrl: string): { config: Config; edge: EdgeBindings } {
+export function checkConfig(
+  env: Record<string, string>,
+  originUrl: string,
+): { config: Config; edge: EdgeBindings } {
   const problems: string[] = [];
   let config: Config | undefined;
   try {
@@ -212,7 +215,7 @@ function edgeBindings(env: Record<string, string>, originUrl: string): EdgeBindi
 }
 
 /** The worker's variables as a dotenv file for `wrangler dev --env-file`. */
-function dotEnvText(vars: EdgeBindings): string {
+export function dotEnvText(vars: EdgeBindings): string {
   return Object.entries(vars)
     .filter(([, v]) => v !== undefined && v !== '')
     .map(([k, v]) => {
@@ -225,7 +228,7 @@ function dotEnvText(vars: EdgeBindings): string {
     .concat('\n');
 }
 
-async function ensureDevClient(dataDir: string, database: Config['database']) {
+export async function ensureDevClient(dataDir: string, database: Config['database']) {
   const path = join(dataDir, 'dev-client.json');
   const db = await connectDb({
     databaseUrl: database.url,
@@ -269,7 +272,7 @@ async function pipeOriginLogs(child: ChildProcess, mode: 'pretty' | 'json' | 'si
   );
 }
 
-function assertPortFree(port: number, variable: string): Promise<void> {
+export function assertPortFree(port: number, variable: string): Promise<void> {
   return new Promise((resolvePort, reject) => {
     const probe = createServer();
     probe.once('error', (err: NodeJS.ErrnoException) => {
@@ -284,7 +287,12 @@ function assertPortFree(port: number, variable: string): Promise<void> {
 }
 
 /** waitForHealthy, its failure a StackError (one line for the user). */
-async function healthy(url: string, child: ChildProcess, name: string, timeoutMs: number): Promise<void> {
+export async function healthy(
+  url: string,
+  child: ChildProcess,
+  name: string,
+  timeoutMs: number,
+): Promise<void> {
   try {
     await waitForHealthy(url, child, { name, timeoutMs });
   } catch (err) {

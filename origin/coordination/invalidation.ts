@@ -17,13 +17,16 @@ export interface InvalidationOptions {
   shortTtlMs?: number;
 }
 
+/** `sha256`: set when the image's bytes are gone too, so every replica drops their variants. */
+export type ForgetHandler = (id: string, sha256?: string) => void;
+
 export class Invalidation {
   private readonly channel: string;
   private readonly longTtlMs: number;
   private readonly shortTtlMs: number;
   /** Identifies this process's own messages, whose handlers already ran. */
   private readonly sender = randomBytes(8).toString('hex');
-  private readonly forgetHandlers = new Set<(id: string) => void>();
+  private readonly forgetHandlers = new Set<ForgetHandler>();
   private readonly resetHandlers = new Set<() => void>();
   private wasHealthy = false;
   private readonly stop: () => void;
@@ -56,7 +59,7 @@ export class Invalidation {
     return this.healthy ? this.longTtlMs : this.shortTtlMs;
   }
 
-  onForget(handler: (id: string) => void): () => void {
+  onForget(handler: ForgetHandler): () => void {
     this.forgetHandlers.add(handler);
     return () => this.forgetHandlers.delete(handler);
   }
@@ -68,13 +71,13 @@ export class Invalidation {
   }
 
   /**
-   * Forget `id` here at once and on every other replica. Resolves false when the message could
+   * Forget `id` (and, when given, the variants of `sha256`) here at once and on every other replica. Resolves false when the message could
    * not be published (Redis down): other replicas then forget it within the short TTL.
    */
-  async forget(id: string): Promise<boolean> {
-    for (const handler of this.forgetHandlers) handler(id);
+  async forget(id: string, sha256?: string): Promise<boolean> {
+    for (const handler of this.forgetHandlers) handler(id, sha256);
     try {
-      await this.redis.client.publish(this.channel, JSON.stringify({ id, from: this.sender }));
+      await this.redis.client.publish(this.channel, JSON.stringify({ id, sha256, from: this.sender }));
       return true;
     } catch {
       return false;
@@ -86,14 +89,15 @@ export class Invalidation {
   }
 
   private receive(message: string): void {
-    let parsed: { id?: unknown; from?: unknown };
+    let parsed: { id?: unknown; sha256?: unknown; from?: unknown };
     try {
       parsed = JSON.parse(message);
     } catch {
       return;
     }
     if (typeof parsed.id !== 'string' || parsed.from === this.sender) return;
-    for (const handler of this.forgetHandlers) handler(parsed.id);
+    const sha256 = typeof parsed.sha256 === 'string' ? parsed.sha256 : undefined;
+    for (const handler of this.forgetHandlers) handler(parsed.id, sha256);
   }
 
   private checkHealth(): void {

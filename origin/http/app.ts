@@ -9,6 +9,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { HealthCheck } from '../ops/health.js';
 import type { OriginalStore } from '../storage/originals.js';
+import type { VariantStore } from '../storage/variant-store.js';
 import type { VariantCache } from '../variants/disk-cache.js';
 import type { VariantService } from '../variants/service.js';
 import type { WorkPool } from '../variants/work-pool.js';
@@ -40,6 +41,8 @@ export interface AppDeps {
   keys: TokenKeys;
   originals: OriginalStore;
   variantCache: VariantCache;
+  /** Tier 2 of the variants (S3 only). */
+  variantStore?: VariantStore | undefined;
   variantService: VariantService;
   cursors: CursorSealer;
   /** Bounds every sharp decode: transforms, and the decode check of uploads. */

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
 
 export type { Logger };
@@ -38,7 +39,8 @@ export function createLogger(options: LoggerOptions): Logger {
   return pino(
     {
       level: options.level,
-      base: { service: 'imgedge-origin' },
+      // Every line names the replica it comes from.
+      base: { service: 'imgedge-origin', replica: process.env.HOSTNAME ?? hostname() },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },

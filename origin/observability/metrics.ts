@@ -54,6 +54,18 @@ export function createMetrics() {
       labelNames: ['event'] as const, // hit | miss | eviction
       registers,
     }),
+    variantTier2: new Counter({
+      name: 'imgedge_variant_tier2_total',
+      help: 'Variant tier-2 (shared bucket) lookups and writes',
+      labelNames: ['event'] as const, // hit | miss | error | put | put_error
+      registers,
+    }),
+    variantFlight: new Counter({
+      name: 'imgedge_variant_flight_total',
+      help: 'Single-flight across replicas: locks taken, waits, takeovers of dead holders, wait timeouts, local fallbacks',
+      labelNames: ['event'] as const, // acquired | wait | takeover | wait-timeout | fallback
+      registers,
+    }),
     variantCacheBytes: new Gauge({
       name: 'imgedge_variant_cache_bytes',
       help: 'Bytes held by the variant disk cache',

@@ -1,22 +1,27 @@
 /**
  * Deep health: each check runs with a timeout and reports status and latency. Any failing check,
- * or a process that is shutting down, makes the whole answer 503 so load balancers drain it.
+ * or a process that is shutting down, makes the whole answer 503 so load balancers drain it. A
+ * check may instead report 'degraded' (e.g. Redis down: the replica works, uncoordinated): the
+ * answer stays 200 with status 'degraded'.
  */
 import { withTimeout } from '../../shared/timeout.js';
 
 export interface HealthCheck {
   name: string;
-  run: () => Promise<void>;
+  /** Throws: 'fail'. Resolves to a degraded result: 'degraded' with its error. Else 'ok'. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: most checks are plain `async () => {}` (Promise<void>).
+  run: () => Promise<void | { status: 'ok' } | { status: 'degraded'; error: string }>;
 }
 
 export interface CheckResult {
-  status: 'ok' | 'fail';
+  status: 'ok' | 'degraded' | 'fail';
   latency_ms: number;
   error?: string;
 }
 
 export interface HealthReport {
-  status: 'ok' | 'fail';
+  /** 'fail' answers 503; 'ok' and 'degraded' answer 200. */
+  status: 'ok' | 'degraded' | 'fail';
   checks: Record<string, CheckResult>;
 }
 
@@ -29,8 +34,12 @@ export async function runHealthChecks(
     checks.map(async (check): Promise<[string, CheckResult]> => {
       const started = performance.now();
       try {
-        await withTimeout(check.run(), timeoutMs);
-        return [check.name, { status: 'ok', latency_ms: Math.round(performance.now() - started) }];
+        const result = await withTimeout(check.run(), timeoutMs);
+        const latency_ms = Math.round(performance.now() - started);
+        if (result && result.status === 'degraded') {
+          return [check.name, { status: 'degraded', latency_ms, error: result.error }];
+        }
+        return [check.name, { status: 'ok', latency_ms }];
       } catch (err) {
         return [
           check.name,
@@ -49,6 +58,7 @@ export async function runHealthChecks(
     latency_ms: 0,
     ...(shuttingDown ? { error: 'shutting down' } : {}),
   };
-  const ok = Object.values(checksOut).every((r) => r.status === 'ok');
-  return { status: ok ? 'ok' : 'fail', checks: checksOut };
+  const statuses = Object.values(checksOut).map((r) => r.status);
+  const status = statuses.includes('fail') ? 'fail' : statuses.includes('degraded') ? 'degraded' : 'ok';
+  return { status, checks: checksOut };
 }

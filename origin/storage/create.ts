@@ -1,10 +1,11 @@
-/** The originals store the configuration asks for: S3 when S3_BUCKET is set, else the local UPLOAD_DIR. */
+/** The stores the configuration asks for: S3 when S3_BUCKET is set, else the local UPLOAD_DIR (and no tier 2). */
 import { join } from 'node:path';
 import type { Config } from '../config/load.js';
 import { LocalOriginalStore } from './local.js';
 import type { OriginalStore } from './originals.js';
 import { S3OriginalStore } from './s3.js';
 import { createS3Client } from './s3-client.js';
+import { S3VariantStore, type VariantStore } from './variant-store.js';
 
 export function createOriginalStore(config: Pick<Config, 'uploadDir' | 's3'>): OriginalStore {
   if (!config.s3) return new LocalOriginalStore(config.uploadDir);
@@ -14,5 +15,15 @@ export function createOriginalStore(config: Pick<Config, 'uploadDir' | 's3'>): O
     prefix: config.s3.prefix,
     // Uploads are still received and checked locally.
     tempDir: join(config.uploadDir, '.tmp'),
+  });
+}
+
+/** Tier 2 of the variant cache: in the same bucket when S3_BUCKET is set, else none. */
+export function createVariantStore(config: Pick<Config, 's3'>): VariantStore | undefined {
+  if (!config.s3) return undefined;
+  return new S3VariantStore({
+    client: createS3Client(config.s3),
+    bucket: config.s3.bucket,
+    prefix: config.s3.prefix,
   });
 }

@@ -1,6 +1,7 @@
 /**
- * Serving one variant: look the image up, then disk cache → (single-flight per variant key →
- * bounded pool → sharp pipeline) → disk cache. N identical concurrent misses run the pipeline once.
+ * Serving one variant: look the image up, then tier 1 (disk cache) → single-flight per variant key
+ * → [tier 2 (shared bucket) → bounded pool → sharp pipeline] → both tiers. N identical concurrent
+ * misses run the pipeline once; with coordination (see tier2.ts) once across every replica.
  */
 import { createHash } from 'node:crypto';
 import { ImgedgeError, isImgedgeError } from '../../shared/errors.js';
@@ -14,6 +15,7 @@ import { CONTENT_TYPES, transform } from '../transform/index.js';
 import { PIPELINE_VERSION, type VariantCache } from './disk-cache.js';
 import { ImageIdCache } from './id-cache.js';
 import { SingleFlight } from './single-flight.js';
+import type { Made, Tier2 } from './tier2.js';
 import type { WorkPool } from './work-pool.js';
 
 export interface VariantRequest {
@@ -27,7 +29,8 @@ export interface VariantRequest {
 export interface Variant {
   data: Buffer;
   contentType: string;
-  cache: 'hit' | 'miss' | 'shared';
+  /** hit: tier 1; tier2: the shared bucket, made by any replica; shared: joined a flight here. */
+  cache: 'hit' | 'tier2' | 'miss' | 'shared';
   transformMs: number | undefined;
 }
 
@@ -39,14 +42,33 @@ export interface VariantServiceDeps {
   metrics: Metrics;
   maxInputPixels: number;
   timeoutMs: number;
+  /** Tier 2 and single-flight across replicas (absent: tier 1 and local single-flight only). */
+  tier2?: Tier2;
+  /** Deletes seen by every replica, and the id TTL while they are (absent: 10 s, this replica only). */
+  invalidation?: IdInvalidation;
+}
+
+/** What the service needs of coordination/invalidation.ts. */
+export interface IdInvalidation {
+  forget(id: string, sha256?: string): Promise<boolean>;
+  onForget(handler: (id: string, sha256?: string) => void): () => void;
+  onReset(handler: () => void): () => void;
+  currentTtlMs(): number;
 }
 
 export class VariantService {
-  private readonly flights = new SingleFlight<{ data: Buffer; format: string; ms: number }>();
+  private readonly flights = new SingleFlight<Made>();
 
-  private readonly ids = new ImageIdCache();
+  private readonly ids: ImageIdCache;
 
-  constructor(private readonly deps: VariantServiceDeps) {}
+  constructor(private readonly deps: VariantServiceDeps) {
+    const invalidation = deps.invalidation;
+    this.ids = invalidation
+      ? new ImageIdCache(10_000, () => invalidation.currentTtlMs())
+      : new ImageIdCache();
+    invalidation?.onForget((id, sha256) => this.drop(id, sha256));
+    invalidation?.onReset(() => this.ids.clear());
+  }
 
   /** Strong validator for a variant, known before any bytes are produced. */
   static etag(sha256: string, canonical: string, requested: RequestedFormat): string {
@@ -66,9 +88,18 @@ export class VariantService {
     return image.sha256;
   }
 
-  /** The image was deleted: stop mapping its id here at once. */
-  forget(id: string): void {
+  /**
+   * The image was deleted: stop mapping its id at once, here and (with coordination) on every
+   * replica; `sha256` when its bytes are gone too: every replica drops its tier-1 variants of them.
+   */
+  async forget(id: string, sha256?: string): Promise<void> {
+    if (this.deps.invalidation) await this.deps.invalidation.forget(id, sha256);
+    else this.drop(id, sha256);
+  }
+
+  private drop(id: string, sha256: string | undefined): void {
     this.ids.forget(id);
+    if (sha256) void this.deps.variantCache.removeSource(sha256).catch(() => {});
   }
 
   async get(req: VariantRequest, sha256: string): Promise<Variant> {
@@ -83,12 +114,19 @@ export class VariantService {
       };
     }
     const key = `${sha256}/${req.canonical}/${label}`;
-    const { promise, shared } = this.flights.do(key, () => this.produce(req, sha256));
+    const { tier2 } = this.deps;
+    const { promise, shared } = this.flights.do(key, () =>
+      tier2
+        ? tier2.fetchOrProduce(key, { canonical: req.canonical, requested: label }, sha256, (storeInTier2) =>
+            this.produce(req, sha256, storeInTier2),
+          )
+        : this.produce(req, sha256),
+    );
     const made = await promise;
     return {
       data: made.data,
       contentType: contentType(made.format),
-      cache: shared ? 'shared' : 'miss',
+      cache: shared ? 'shared' : made.ms === undefined ? 'tier2' : 'miss',
       transformMs: made.ms,
     };
   }
@@ -100,7 +138,12 @@ export class VariantService {
     return bytes;
   }
 
-  private async produce(req: VariantRequest, sha256: string) {
+  /** Transform and keep in tier 1; `storeInTier2` then keeps it in tier 2 too (see tier2.ts). */
+  private async produce(
+    req: VariantRequest,
+    sha256: string,
+    storeInTier2?: (made: Made) => Promise<void>,
+  ): Promise<Made> {
     const { metrics } = this.deps;
     return this.deps.pool
       .run(async () => {
@@ -124,6 +167,11 @@ export class VariantService {
           metrics.transforms.inc({ format: label, result: 'error' });
           throw err;
         }
+      })
+      .then(async (made) => {
+        // Outside the pool: the pool's slot is for sharp, not for the bucket.
+        await storeInTier2?.(made);
+        return made;
       })
       .catch((err: unknown) => {
         // The pool refused the work outright (queue full → 503): count it.

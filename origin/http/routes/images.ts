@@ -10,6 +10,7 @@ import { toRecord } from '../../images/record.js';
 import { uploadImage } from '../../images/upload.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { OriginalStore } from '../../storage/originals.js';
+import type { VariantStore } from '../../storage/variant-store.js';
 import type { VariantCache } from '../../variants/disk-cache.js';
 import type { VariantService } from '../../variants/service.js';
 import type { WorkPool } from '../../variants/work-pool.js';
@@ -19,6 +20,8 @@ export interface ImageRouteDeps {
   db: Db;
   originals: OriginalStore;
   variantCache: VariantCache;
+  /** Tier 2 of the variants (S3 only). */
+  variantStore?: VariantStore | undefined;
   metrics: Metrics;
   maxFileSize: number;
   maxInputPixels: number;
@@ -69,8 +72,9 @@ export function imageRoutes(deps: ImageRouteDeps) {
 
   app.delete('/images/:id', async (c) => {
     const id = c.req.param('id');
-    const { variants } = await deleteImage(deps, c.var.claims.sub, id);
-    deps.variantService.forget(id);
+    const { variants, removedSha256 } = await deleteImage(deps, c.var.claims.sub, id);
+    // Every replica stops serving the id (and drops its variants when the bytes went).
+    await deps.variantService.forget(id, removedSha256);
     if (!prefersRepresentation(c.req.header('prefer'))) return c.body(null, 204);
     // For the edge: the variant cache keys of this image it may hold (see deleted-image.ts).
     c.header('preference-applied', 'return=representation');

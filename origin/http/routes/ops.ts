@@ -20,7 +20,7 @@ export function opsRoutes(deps: OpsRouteDeps) {
   app.get('/health', async (c) => {
     const report = await runHealthChecks(deps.checks, deps.checkTimeoutMs ?? 2000, deps.isShuttingDown());
     c.header('cache-control', 'no-store');
-    return c.json(report, report.status === 'ok' ? 200 : 503);
+    return c.json(report, report.status === 'fail' ? 503 : 200);
   });
   app.get('/metrics', async (c) => {
     c.header('content-type', deps.metrics.registry.contentType);

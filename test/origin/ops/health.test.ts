@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../../origin/auth/clients.js';
 import { loadConfig } from '../../../origin/config/load.js';
 import { createLogger } from '../../../origin/observability/logger.js';
+import { runHealthChecks } from '../../../origin/ops/health.js';
 import { type RunningServer, startServer } from '../../../origin/server.js';
 import { testDbKind } from '../../support/db.js';
 import { photoJpeg } from '../../support/images.js';
@@ -27,17 +28,18 @@ import {
   TEST_SECRET_KEY,
   type TestOrigin,
 } from '../../support/origin.js';
+import { startThrowawayRedis, until } from '../../support/redis-server.js';
 import { REDIS_REQUIRED, REQUIRE_SERVICES, redisAnswers, TEST_REDIS_URL } from '../../support/services.js';
 import { adminUrl, createPostgresDatabase, fetchToken, tempDirs } from '../../support/spawn-origin.js';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.js';
 
 interface Check {
-  status: 'ok' | 'fail';
+  status: 'ok' | 'degraded' | 'fail';
   latency_ms: number;
   error?: string;
 }
 interface Health {
-  status: 'ok' | 'fail';
+  status: 'ok' | 'degraded' | 'fail';
   checks: Record<string, Check>;
 }
 
@@ -188,6 +190,68 @@ describe('/health with Redis configured', () => {
     } finally {
       await origin.close();
       await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
+
+describe('/health with coordination through Redis: Redis going away degrades, it does not fail', () => {
+  it('a degraded check makes the report degraded and the answer 200; a failing one still 503', async () => {
+    const degraded = await runHealthChecks(
+      [
+        { name: 'database', run: async () => {} },
+        {
+          name: 'redis',
+          run: async () => ({ status: 'degraded', error: 'redis down; coordination is local' }),
+        },
+      ],
+      1000,
+      false,
+    );
+    expect(degraded.status).toBe('degraded');
+    expect(degraded.checks.redis).toMatchObject({
+      status: 'degraded',
+      error: 'redis down; coordination is local',
+    });
+    expect(degraded.checks.database?.status).toBe('ok');
+    const failing = await runHealthChecks(
+      [
+        { name: 'redis', run: async () => ({ status: 'degraded', error: 'down' }) },
+        {
+          name: 'storage',
+          run: async () => {
+            throw new Error('bucket gone');
+          },
+        },
+      ],
+      1000,
+      false,
+    );
+    expect(failing.status).toBe('fail');
+  });
+
+  it('Redis answered, then stopped: 200 with redis degraded and a short reason; ok again once it is back', async () => {
+    const redis = await startThrowawayRedis();
+    await redis.start();
+    const origin = await startTestOrigin({ REDIS_URL: redis.url });
+    try {
+      await until(async () => (await health(origin.url)).body.checks.redis?.status === 'ok', 'redis ok');
+      await redis.stop();
+      const { status, body } = await health(origin.url);
+      expect(status).toBe(200);
+      expect(body.status).toBe('degraded');
+      expect(body.checks.redis?.status).toBe('degraded');
+      expectShortError(body.checks.redis?.error);
+      expectOkCheck(body.checks.database);
+      expectOkCheck(body.checks.app);
+      expect((await fetch(`${origin.url}/health/live`)).status).toBe(200);
+      await redis.start();
+      await until(async () => {
+        const again = await health(origin.url);
+        return again.status === 200 && again.body.checks.redis?.status === 'ok';
+      }, 'redis ok again');
+    } finally {
+      await origin.close();
+      await redis.stop();
     }
   });
 });
