@@ -209,6 +209,8 @@ export interface Origin {
   pid: number;
   server: Server;
   imageId: string;
+  /** SHA-256 of the corpus JPEG: the original's content address (e.g. its key in a bucket). */
+  sha256: string;
   /** Authorization for /internal/v1/variants (what the edge sends). */
   headers: Record<string, string>;
   /** The variant URL the edge requests for these options (and, for f=auto, this Accept header). */
@@ -236,6 +238,7 @@ export async function startOrigin(jpeg: Buffer, opts: OriginOptions): Promise<Or
     pid: server.pid,
     server,
     imageId: s.imageId,
+    sha256: s.sha256,
     headers: { authorization: `Bearer ${ORIGIN_AUTH_TOKEN}` },
     variantUrl(options, accept) {
       const canonical = canonicalize(options);

@@ -37,7 +37,7 @@ const FIRST_WIDTH = 800;
 /** The origin's default TRANSFORM_CONCURRENCY (origin/config/schema.ts). */
 const DEFAULT_TC = availableParallelism();
 
-const round = (n: number | undefined, digits = 1) =>
+export const round = (n: number | undefined, digits = 1) =>
   n === undefined || !Number.isFinite(n) ? null : Number(n.toFixed(digits));
 
 /** Widths 800, 801, 802…: a distinct variant per call. Each side has its own sequence. */
@@ -52,7 +52,7 @@ function rawWebp(source: CorpusImage): Op {
   return () => rawSharp(source, toWidth(width()), (image) => image.webp(ENCODER_DEFAULTS.webp));
 }
 
-interface Tally {
+export interface Tally {
   /** Calls made so far (the harness's first call describes the output, then the warm-up). */
   calls: number;
   /** Status counts of calls numbered `from` and later. */
@@ -63,7 +63,7 @@ interface Tally {
   totalMs: number[];
 }
 
-const tally = (from = 0): Tally => ({ calls: 0, from, statuses: {}, transformMs: [], totalMs: [] });
+export const tally = (from = 0): Tally => ({ calls: 0, from, statuses: {}, transformMs: [], totalMs: [] });
 
 const timingOf = (header: string, name: string) => {
   const m = new RegExp(`${name};dur=([\\d.]+)`).exec(header);
@@ -74,7 +74,7 @@ const timingOf = (header: string, name: string) => {
  * A cold variant from the origin per call: must be 200 and a miss (not a disk hit, not a shared
  * flight). With `allow503`, a queue-full 503 is counted instead of failing the run.
  */
-function coldOrigin(origin: Origin, t: Tally, allow503 = false): Op {
+export function coldOrigin(origin: Origin, t: Tally, allow503 = false): Op {
   const width = widths();
   return async () => {
     const w = width();
@@ -98,7 +98,7 @@ function coldOrigin(origin: Origin, t: Tally, allow503 = false): Op {
 }
 
 /** Keys every origin case reports: how the origin ran. */
-function originFields(env: Record<string, string | undefined>): Record<string, unknown> {
+export function originFields(env: Record<string, string | undefined>): Record<string, unknown> {
   return {
     origin_db: ORIGIN_DB,
     origin_runner: ORIGIN_RUNNER,
@@ -109,7 +109,7 @@ function originFields(env: Record<string, string | undefined>): Record<string, u
 }
 
 /** The environment an origin gets from these options (for the report). */
-function effectiveEnv(opts: OriginOptions): Record<string, string | undefined> {
+export function effectiveEnv(opts: OriginOptions): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = {
     ...PRODUCTION_ENV,
     TRANSFORM_CONCURRENCY: '4',
