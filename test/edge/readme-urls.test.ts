@@ -13,13 +13,13 @@ import { ACCEPT, call, problem, sign } from './helpers.js';
 /** `/img/…` in the README, with an optional scheme and host before it. */
 const URL_EXAMPLE = /(?:https?:\/\/[a-z0-9.:-]+)?(\/img\/[^\s`"'|)]*)/g;
 
-/** The README's examples, with grammar placeholders (`<options>`, `<preset>`, `…`) left out. */
+/** The README's examples, with grammar placeholders (`<options>`, `<preset>`, `…`, a route pattern `*`) left out. */
 function readmeExamples(): string[] {
   const found = new Set<string>();
   for (const m of readme.matchAll(URL_EXAMPLE)) {
     const url = (m[1] as string).replace(/[.,:;]+$/, '');
     const rest = url.replaceAll('<id>', '').replaceAll('$ID', '');
-    if (/[<>$…]/.test(rest)) continue;
+    if (/[<>$…*]/.test(rest)) continue;
     found.add(url);
   }
   return [...found];
