@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { redisPing } from '../origin/ops/redis-ping.js';
 import { terminate } from './lib/process.js';
 import { type RoundRobinProxy, startRoundRobin } from './lib/round-robin.js';
+import { runUntilStopped } from './lib/run-until-stopped.js';
 import {
   assertPortFree,
   checkConfig,
@@ -310,44 +311,24 @@ function makeReplica(
   };
 }
 
-async function main(): Promise<void> {
+function main(): Promise<void> {
   const { values } = parseArgs({ options: { replicas: { type: 'string', default: '3' } } });
-  let cluster: Cluster;
-  try {
-    cluster = await startCluster({ replicas: Number(values.replicas) });
-  } catch (err) {
-    process.stderr.write(`imgedge: ${err instanceof StackError ? err.message : String(err)}\n`);
-    process.exit(1);
-  }
-  const { edgeUrl, proxyUrl, client, clientCreated, env, replicas, redis, s3 } = cluster;
-  const api = `${edgeUrl}${env.API_PREFIX ?? '/api/v1'}`;
-  process.stdout.write(
-    [
-      '',
-      `imgedge cluster is up: ${edgeUrl}  (round-robin proxy ${proxyUrl})`,
-      ...replicas.map((r) => `  ${r.name}  ${r.url}`),
-      `  storage  ${s3.s3rver ? `s3rver ${env.S3_ENDPOINT} (data/cluster/s3)` : `bucket ${env.S3_BUCKET}`}`,
-      `  redis    ${redis.url ?? `none: ${redis.reason}`}`,
-      `dev client (${clientCreated ? 'created now' : 'kept'} in data/cluster/dev-client.json):`,
-      `  client_id     ${client.client_id}`,
-      `  client_secret ${client.client_secret}`,
-      'try:',
-      `  TOKEN=$(curl -s -u '${client.client_id}:${client.client_secret}' -d grant_type=client_credentials ${api}/oauth/token | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')`,
-      `  curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: image/jpeg' --data-binary @photo.jpg ${api}/images`,
-      `  curl -sI ${edgeUrl}/img/thumb/<id>`,
-      'Ctrl-C stops everything.',
-      '',
-    ].join('\n'),
+  return runUntilStopped(
+    async () => {
+      const cluster = await startCluster({ replicas: Number(values.replicas) });
+      return { ...cluster, edgeUrl: cluster.edgeUrl ?? cluster.proxyUrl };
+    },
+    ({ edgeUrl, proxyUrl, replicas, redis, s3, env }) => ({
+      heading: [
+        `imgedge cluster is up: ${edgeUrl}  (round-robin proxy ${proxyUrl})`,
+        ...replicas.map((r) => `  ${r.name}  ${r.url}`),
+        `  storage  ${s3.s3rver ? `s3rver ${env.S3_ENDPOINT} (data/cluster/s3)` : `bucket ${env.S3_BUCKET}`}`,
+        `  redis    ${redis.url ?? `none: ${redis.reason}`}`,
+      ],
+      clientFile: 'data/cluster/dev-client.json',
+      stops: 'everything',
+    }),
   );
-  let stopping = false;
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write('\nstopping…\n');
-    cluster.stop().then(() => process.exit(0));
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void main();

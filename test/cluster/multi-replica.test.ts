@@ -5,6 +5,7 @@
  * round-robin proxy, with the worker (wrangler dev) in front. One cluster for the file; the cases
  * run in order and each leaves every replica and service running.
  */
+
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import { type Cluster, type Replica, startCluster } from '../../scripts/cluster.
 import { canonicalize, parseOptions } from '../../shared/options/index.js';
 import { photoJpeg } from '../support/images.js';
 import { scrapeMetric } from '../support/metrics.js';
+import { clientToken } from '../support/oauth.js';
 import { startThrowawayRedis, type ThrowawayRedis } from '../support/redis-server.js';
 import { startS3, type TestS3 } from '../support/s3.js';
 import { REQUIRE_SERVICES, redisAnswers } from '../support/services.js';
@@ -152,17 +154,7 @@ describeCluster(suiteName, () => {
         LOG_LEVEL: 'warn',
       },
     });
-    const res = await fetch(`${api(replica(0).url)}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: cluster.client.client_id,
-        client_secret: cluster.client.client_secret,
-      }),
-    });
-    expect(res.status).toBe(200);
-    bearer = ((await res.json()) as { access_token: string }).access_token;
+    bearer = await clientToken(api(replica(0).url), cluster.client);
   }, 300_000);
 
   afterAll(async () => {

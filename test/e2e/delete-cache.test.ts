@@ -3,6 +3,7 @@
  * the edge's own cache (the Cache API, persisted under DATA_DIR/wrangler-state), so they stop
  * answering `200 X-Cache: HIT` at once, and still after the stack restarts.
  */
+
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { type Stack, startStack } from '../../scripts/stack.js';
 import { parseImageRequest } from '../../shared/options/index.js';
 import { signPath } from '../../shared/signature.js';
 import { photoJpeg } from '../support/images.js';
+import { clientToken } from '../support/oauth.js';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -44,18 +46,8 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-async function token(s: Stack): Promise<string> {
-  const res = await fetch(`${s.edgeUrl}/api/v1/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: s.client.client_id,
-      client_secret: s.client.client_secret,
-    }),
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { access_token: string }).access_token;
+function token(s: Stack): Promise<string> {
+  return clientToken(`${s.edgeUrl}/api/v1`, s.client);
 }
 
 describe('DELETE through the local stack', () => {

@@ -2,6 +2,7 @@
  * End to end: the real origin and the real worker under `wrangler dev` (workerd), started the way
  * `npm start` starts them, exercised over HTTP by the smoke script and by the flow of issue 4.
  */
+
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,6 +15,7 @@ import { ROOT, type Stack, startStack } from '../../scripts/stack.js';
 import { runSmoke, SMOKE_STEP_COUNT } from '../smoke/run-smoke.js';
 import { photoJpeg } from '../support/images.js';
 import { scrapeMetric } from '../support/metrics.js';
+import { clientToken } from '../support/oauth.js';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -68,17 +70,7 @@ describe('local stack (origin + wrangler dev)', () => {
 
   it('token → upload → variant MISS → HIT without a second transform → delete', async () => {
     const api = `${stack.edgeUrl}/api/v1`;
-    const tokenRes = await fetch(`${api}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: stack.client.client_id,
-        client_secret: stack.client.client_secret,
-      }),
-    });
-    expect(tokenRes.status).toBe(200);
-    const { access_token: token } = (await tokenRes.json()) as { access_token: string };
+    const token = await clientToken(api, stack.client);
 
     const upload = await fetch(`${api}/images`, {
       method: 'POST',
