@@ -305,6 +305,10 @@ describeCluster(suiteName, () => {
       expect(res.status, await res.clone().text()).toBe(200);
       expect(res.headers.get('content-type')).toBe('image/avif');
       expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(0);
+      // B waited on the victim's lock and took it over once the dead holder's lock lapsed.
+      expect(
+        await scrapeMetric(b.url, 'imgedge_variant_flight_total', { event: 'takeover' }),
+      ).toBeGreaterThanOrEqual(1);
     } finally {
       await victim.start();
     }
