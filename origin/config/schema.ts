@@ -127,6 +127,8 @@ export const envSchema = z
     TRANSFORM_QUEUE: int(0, 100_000).default(64),
     TRANSFORM_TIMEOUT_MS: int(100, 600_000).default(30_000),
     VARIANT_CACHE_BYTES: bytes.default(1024 ** 3),
+    // In-memory cache of originals read from S3 (0: off); unused with local originals.
+    ORIGINAL_CACHE_BYTES: bytes.default(256 * 1024 ** 2),
     SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
 
     // Object storage for originals (unset S3_BUCKET: the local UPLOAD_DIR).
