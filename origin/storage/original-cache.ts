@@ -27,6 +27,8 @@ export class CachedOriginalStore implements OriginalStore {
   private readonly entries = new Map<string, Buffer>();
   /** Fetches under way, shared by concurrent readers of the same sha256. */
   private readonly inflight = new Map<string, Promise<Buffer | undefined>>();
+  /** Originals being removed (a count per sha256): reads meanwhile go to the store, uncached. */
+  private readonly removing = new Map<string, number>();
   private bytes = 0;
 
   constructor(
@@ -75,6 +77,10 @@ export class CachedOriginalStore implements OriginalStore {
       this.count('hit');
       return cached;
     }
+    if (this.removing.has(sha256)) {
+      this.count('miss');
+      return this.store.read(sha256);
+    }
     const pending = this.inflight.get(sha256);
     if (pending) {
       this.count('shared');
@@ -101,10 +107,16 @@ export class CachedOriginalStore implements OriginalStore {
 
   async remove(sha256: string): Promise<void> {
     this.evict(sha256);
+    // A read under way must not put the bytes back (it only fills the cache while registered).
     this.inflight.delete(sha256);
-    await this.store.remove(sha256);
-    // A read that started before the delete must not put the bytes back.
-    this.evict(sha256);
+    this.removing.set(sha256, (this.removing.get(sha256) ?? 0) + 1);
+    try {
+      await this.store.remove(sha256);
+    } finally {
+      const left = this.removing.get(sha256)! - 1;
+      if (left > 0) this.removing.set(sha256, left);
+      else this.removing.delete(sha256);
+    }
   }
 
   list(): AsyncIterable<string> {

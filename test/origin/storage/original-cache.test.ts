@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOriginalStore } from '../../../origin/storage/create.js';
 import { CachedOriginalStore } from '../../../origin/storage/original-cache.js';
+import type { OriginalStore } from '../../../origin/storage/originals.js';
 import { S3OriginalStore } from '../../../origin/storage/s3.js';
 import { createS3Client } from '../../../origin/storage/s3-client.js';
 import { testDbKind } from '../../support/db.js';
@@ -146,6 +147,44 @@ describe('CachedOriginalStore on s3rver', () => {
     expect(cache.size).toBe(0);
     expect(await cache.read(sha)).toBeUndefined();
     expect(getsOf(s3, sha)).toBe(2);
+  });
+
+  it('a read under way when remove() is called does not put the original back', async () => {
+    // The real bucket, but the read's answer is held back until the delete has finished.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let fetched!: () => void;
+    const got = new Promise<void>((resolve) => {
+      fetched = resolve;
+    });
+    const slow: OriginalStore = {
+      backend: bucket.backend,
+      init: () => bucket.init(),
+      tempPath: () => bucket.tempPath(),
+      commit: (path, sha) => bucket.commit(path, sha),
+      exists: (sha) => bucket.exists(sha),
+      read: async (sha) => {
+        const bytes = await bucket.read(sha);
+        fetched();
+        await held;
+        return bytes;
+      },
+      remove: (sha) => bucket.remove(sha),
+      list: () => bucket.list(),
+      probe: () => bucket.probe(),
+    };
+    const cache = new CachedOriginalStore(slow, { maxBytes: 1 << 20 });
+    const sha = await put(700);
+    const reading = cache.read(sha);
+    await got;
+    await cache.remove(sha);
+    release();
+    expect((await reading)?.length).toBe(700);
+    expect(cache.has(sha)).toBe(false);
+    expect(cache.size).toBe(0);
+    expect(await cache.read(sha)).toBeUndefined();
   });
 
   it('concurrent reads of one original share one GET', async () => {
