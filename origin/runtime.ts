@@ -17,7 +17,6 @@ import { createMetrics } from './observability/metrics.js';
 import type { HealthCheck } from './ops/health.js';
 import { redisHealthCheck } from './ops/redis-check.js';
 import { createOriginalStore, createVariantStore } from './storage/create.js';
-import { measuredStore } from './storage/measured.js';
 import { storageFailureMessage } from './storage/originals.js';
 import { VariantCache } from './variants/disk-cache.js';
 import { VariantService } from './variants/service.js';
@@ -99,7 +98,7 @@ export async function createRuntime(
     if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
     logger.info({ database: db.kind }, 'database ready');
 
-    const originals = measuredStore(createOriginalStore(config), metrics);
+    const originals = createOriginalStore(config, metrics);
     await startupStep('UPLOAD_DIR', `cannot use ${config.uploadDir}`, () => originals.init());
     const s3 = config.s3;
     if (s3) {

@@ -22,6 +22,8 @@ export interface Config {
   maxInputPixels: number;
   transform: { concurrency: number; queue: number; timeoutMs: number };
   variantCacheBytes: number;
+  /** In-memory cache of originals read from S3 (0: off). */
+  originalCacheBytes: number;
   shutdownTimeoutMs: number;
   /** Object storage for originals; undefined: the local UPLOAD_DIR. */
   s3: S3Config | undefined;
@@ -124,6 +126,7 @@ export function loadConfig(source: Source = process.env): Config {
       timeoutMs: e.TRANSFORM_TIMEOUT_MS,
     },
     variantCacheBytes: e.VARIANT_CACHE_BYTES,
+    originalCacheBytes: e.ORIGINAL_CACHE_BYTES,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     s3: s3Config(e),
   };

@@ -30,6 +30,19 @@ const bytes = z.string().transform((v, ctx) => {
   return n;
 });
 
+/** A byte size, or 0 to turn the feature off. */
+const bytesOrOff = z.string().transform((v, ctx) => {
+  const n = /^\s*0+\s*$/.test(v) ? 0 : parseByteSize(v);
+  if (n === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be 0 (off) or a byte size such as 268435456, 256MB or 256MiB',
+    });
+    return z.NEVER;
+  }
+  return n;
+});
+
 const int = (min: number, max: number) =>
   z
     .string()
@@ -127,6 +140,8 @@ export const envSchema = z
     TRANSFORM_QUEUE: int(0, 100_000).default(64),
     TRANSFORM_TIMEOUT_MS: int(100, 600_000).default(30_000),
     VARIANT_CACHE_BYTES: bytes.default(1024 ** 3),
+    // In-memory cache of originals read from S3 (0: off); unused with local originals.
+    ORIGINAL_CACHE_BYTES: bytesOrOff.default(256 * 1024 ** 2),
     SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
 
     // Object storage for originals (unset S3_BUCKET: the local UPLOAD_DIR).

@@ -66,6 +66,17 @@ export function createMetrics() {
       labelNames: ['event'] as const, // acquired | wait | takeover | wait-timeout | fallback
       registers,
     }),
+    originalCache: new Counter({
+      name: 'imgedge_original_cache_total',
+      help: 'In-memory cache of originals read from S3: hits, misses (a bucket read), reads sharing one under way, evictions',
+      labelNames: ['event'] as const, // hit | miss | shared | eviction
+      registers,
+    }),
+    originalCacheBytes: new Gauge({
+      name: 'imgedge_original_cache_bytes',
+      help: 'Bytes held by the in-memory cache of originals (ORIGINAL_CACHE_BYTES)',
+      registers,
+    }),
     variantCacheBytes: new Gauge({
       name: 'imgedge_variant_cache_bytes',
       help: 'Bytes held by the variant disk cache',

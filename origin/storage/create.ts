@@ -1,21 +1,37 @@
 /** The stores the configuration asks for: S3 when S3_BUCKET is set, else the local UPLOAD_DIR (and no tier 2). */
 import { join } from 'node:path';
 import type { Config } from '../config/load.js';
+import type { Metrics } from '../observability/metrics.js';
 import { LocalOriginalStore } from './local.js';
+import { measuredStore } from './measured.js';
+import { CachedOriginalStore } from './original-cache.js';
 import type { OriginalStore } from './originals.js';
 import { S3OriginalStore } from './s3.js';
 import { createS3Client } from './s3-client.js';
 import { S3VariantStore, type VariantStore } from './variant-store.js';
 
-export function createOriginalStore(config: Pick<Config, 'uploadDir' | 's3'>): OriginalStore {
-  if (!config.s3) return new LocalOriginalStore(config.uploadDir);
-  return new S3OriginalStore({
-    client: createS3Client(config.s3),
-    bucket: config.s3.bucket,
-    prefix: config.s3.prefix,
-    // Uploads are still received and checked locally.
-    tempDir: join(config.uploadDir, '.tmp'),
-  });
+/**
+ * The originals store. With `metrics`, every backend operation is measured; with S3, reads go
+ * through the in-memory cache of originals (ORIGINAL_CACHE_BYTES > 0), in front of the measured
+ * store, so the storage `get` metric counts only real bucket reads.
+ */
+export function createOriginalStore(
+  config: Pick<Config, 'uploadDir' | 's3' | 'originalCacheBytes'>,
+  metrics?: Metrics,
+): OriginalStore {
+  const measured = (store: OriginalStore) => (metrics ? measuredStore(store, metrics) : store);
+  if (!config.s3) return measured(new LocalOriginalStore(config.uploadDir));
+  const bucket = measured(
+    new S3OriginalStore({
+      client: createS3Client(config.s3),
+      bucket: config.s3.bucket,
+      prefix: config.s3.prefix,
+      // Uploads are still received and checked locally.
+      tempDir: join(config.uploadDir, '.tmp'),
+    }),
+  );
+  if (config.originalCacheBytes <= 0) return bucket;
+  return new CachedOriginalStore(bucket, { maxBytes: config.originalCacheBytes, metrics });
 }
 
 /** Tier 2 of the variant cache: in the same bucket when S3_BUCKET is set, else none. */

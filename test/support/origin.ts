@@ -114,7 +114,8 @@ export async function startTestOrigin(env: Record<string, string> = {}): Promise
     server,
     db: testDb.db,
     dirs,
-    originals: createOriginalStore(config),
+    // The bucket or folder itself, not the origin's cache of originals.
+    originals: createOriginalStore({ ...config, originalCacheBytes: 0 }),
     s3,
     logs,
     newClient: (scopes = ['images:read', 'images:write']) => createClient(testDb.db, 'test', scopes),

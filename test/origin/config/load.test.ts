@@ -55,6 +55,7 @@ describe('origin config', () => {
     ['API_PORT', '80a', 'API_PORT must be a whole number from 0 to 65535'],
     ['API_PORT', '70000', 'API_PORT Too big: expected number to be <=65535'],
     ['MAX_FILE_SIZE', 'lots', 'MAX_FILE_SIZE must be a byte size such as 26214400, 25MB or 25MiB'],
+    ['ORIGINAL_CACHE_BYTES', '-1', 'ORIGINAL_CACHE_BYTES must be 0 (off) or a byte size'],
     ['DEBUG', 'maybe', 'DEBUG must be true/false (or 1/0, yes/no, on/off)'],
     ['DATABASE_URL', 'mysql://x', 'DATABASE_URL must be a URL (postgres: or postgresql:)'],
     ['API_PREFIX', 'api/v1/', 'API_PREFIX must be a path such as /api/v1 (no trailing slash)'],
@@ -64,6 +65,12 @@ describe('origin config', () => {
     const [first, ...rest] = problems({ ...base, [key]: value });
     expect(rest).toEqual([]);
     expect(first?.startsWith(message)).toBe(true);
+  });
+
+  it('ORIGINAL_CACHE_BYTES: 256MiB by default, a byte size, or 0 for off', () => {
+    expect(loadConfig(base).originalCacheBytes).toBe(256 * 1024 * 1024);
+    expect(loadConfig({ ...base, ORIGINAL_CACHE_BYTES: '64MB' }).originalCacheBytes).toBe(64_000_000);
+    expect(loadConfig({ ...base, ORIGINAL_CACHE_BYTES: '0' }).originalCacheBytes).toBe(0);
   });
 
   it('keeps a PGlite URL as it is and resolves a folder', () => {
