@@ -14,6 +14,7 @@ import {
   TEST_ORIGIN_TOKEN,
   TEST_SECRET_KEY,
   type TestOrigin,
+  testStorageKind,
 } from '../../support/origin.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -234,28 +235,33 @@ describeDb('request ids, redaction and error bodies', () => {
     }
   });
 
-  it('a 5xx body is a bare problem+json; the stack goes to the log line with the request id', async () => {
-    // An image whose original was replaced by a folder: reading it fails unexpectedly (EISDIR).
-    // (A vanished original is a 404, see the variants tests.)
-    const up = await origin.upload(await photoJpeg(50, 50, 23), token);
-    const { id, sha256 } = (await up.json()) as { id: string; sha256: string };
-    const original = `${origin.dirs.upload}/${sha256.slice(0, 2)}/${sha256.slice(2, 4)}/${sha256}`;
-    await rm(original);
-    await mkdir(original);
-    const { result: res, lines } = await linesDuring(() =>
-      origin.variant(`w=30/${id}`, 'format=webp', { 'x-request-id': 'five-hundred' }),
-    );
-    const text = await res.text();
-    expect(res.status, text).toBeGreaterThanOrEqual(500);
-    expect(res.headers.get('content-type')).toBe('application/problem+json');
-    expect(res.headers.get('x-request-id')).toBe('five-hundred');
-    const problem = JSON.parse(text);
-    expect(problem.status).toBe(res.status);
-    expect(text).not.toMatch(STACK);
-    expect(text).not.toContain(sha256);
-    expect(text).not.toContain('EISDIR');
-    const error = lines.find((l) => l.level === 'error');
-    expect(error?.request_id).toBe('five-hundred');
-    expect(JSON.stringify(error)).toMatch(/stack/);
-  });
+  // It breaks the original on the local disk; with originals in S3 (npm run test:s3) it is skipped
+  // there and runs in the main pass.
+  it.skipIf(testStorageKind === 's3')(
+    'a 5xx body is a bare problem+json; the stack goes to the log line with the request id',
+    async () => {
+      // An image whose original was replaced by a folder: reading it fails unexpectedly (EISDIR).
+      // (A vanished original is a 404, see the variants tests.)
+      const up = await origin.upload(await photoJpeg(50, 50, 23), token);
+      const { id, sha256 } = (await up.json()) as { id: string; sha256: string };
+      const original = `${origin.dirs.upload}/${sha256.slice(0, 2)}/${sha256.slice(2, 4)}/${sha256}`;
+      await rm(original);
+      await mkdir(original);
+      const { result: res, lines } = await linesDuring(() =>
+        origin.variant(`w=30/${id}`, 'format=webp', { 'x-request-id': 'five-hundred' }),
+      );
+      const text = await res.text();
+      expect(res.status, text).toBeGreaterThanOrEqual(500);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      expect(res.headers.get('x-request-id')).toBe('five-hundred');
+      const problem = JSON.parse(text);
+      expect(problem.status).toBe(res.status);
+      expect(text).not.toMatch(STACK);
+      expect(text).not.toContain(sha256);
+      expect(text).not.toContain('EISDIR');
+      const error = lines.find((l) => l.level === 'error');
+      expect(error?.request_id).toBe('five-hundred');
+      expect(JSON.stringify(error)).toMatch(/stack/);
+    },
+  );
 });
