@@ -5,9 +5,7 @@
  * Their pids go to the case's `pids()` so their RSS is sampled with this process's.
  */
 import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { basename } from 'node:path';
 import { captureOutput, hasExited, spawnChild, terminate, waitForHealthy } from '../scripts/lib/process.js';
 
@@ -126,16 +124,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-/** A free TCP port on 127.0.0.1 (free now; the caller binds it soon after). */
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const address = srv.address();
-  srv.close();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
+export { freePort } from '../scripts/lib/ports.js';
 
 export async function startServer(opts: ServerOptions): Promise<Server> {
   const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };

@@ -10,11 +10,12 @@ import { spawn } from 'node:child_process';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
-import { type AddressInfo, createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { redisPing } from '../origin/ops/redis-ping.js';
+import { freePort } from './lib/ports.js';
 import { terminate } from './lib/process.js';
 import { type RoundRobinProxy, startRoundRobin } from './lib/round-robin.js';
 import { runUntilStopped } from './lib/run-until-stopped.js';
@@ -70,17 +71,6 @@ export interface Cluster {
   client: DevClient;
   clientCreated: boolean;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => done(port));
-    });
-  });
 }
 
 async function portOf(env: Record<string, string>, variable: string): Promise<number> {

@@ -5,26 +5,15 @@
  */
 
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../scripts/lib/ports.js';
 import { type Stack, startStack } from '../../scripts/stack.js';
 import { parseImageRequest } from '../../shared/options/index.js';
 import { signPath } from '../../shared/signature.js';
 import { photoJpeg } from '../support/images.js';
 import { clientToken } from '../support/oauth.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 let stack: Stack | undefined;
 let dataDir: string;

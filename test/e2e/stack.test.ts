@@ -6,27 +6,16 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { freePort } from '../../scripts/lib/ports.js';
 import { ROOT, type Stack, startStack } from '../../scripts/stack.js';
 import { runSmoke, SMOKE_STEP_COUNT } from '../smoke/run-smoke.js';
 import { photoJpeg } from '../support/images.js';
 import { scrapeMetric } from '../support/metrics.js';
 import { clientToken } from '../support/oauth.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const transforms = (originUrl: string) => scrapeMetric(originUrl, 'imgedge_transforms_total');
 

@@ -19,6 +19,7 @@ import { createOriginalStore } from '../../origin/storage/create.js';
 import type { OriginalStore } from '../../origin/storage/originals.js';
 import { openTestDb } from './db.js';
 import { scrapeMetric } from './metrics.js';
+import { clientToken } from './oauth.js';
 import { startS3, type TestS3 } from './s3.js';
 
 export type TestStorageKind = 'local' | 's3';
@@ -120,18 +121,7 @@ export async function startTestOrigin(env: Record<string, string> = {}): Promise
     logs,
     newClient: (scopes = ['images:read', 'images:write']) => createClient(testDb.db, 'test', scopes),
     async token(scopes) {
-      const client = await origin.newClient(scopes);
-      const res = await fetch(`${api}/oauth/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          grant_type: 'client_credentials',
-          client_id: client.client_id,
-          client_secret: client.client_secret,
-        }),
-      });
-      if (res.status !== 200) throw new Error(`token endpoint answered ${res.status}: ${await res.text()}`);
-      return ((await res.json()) as { access_token: string }).access_token;
+      return clientToken(api, await origin.newClient(scopes));
     },
     craftToken(claims, opts = {}) {
       const jwt = new SignJWT({ scope: 'images:read images:write', ...claims })

@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { freePort } from '../../scripts/lib/ports.js';
 import { redisAnswers } from './services.js';
 
 export interface ThrowawayRedis {
@@ -13,14 +13,6 @@ export interface ThrowawayRedis {
   port: number;
   start(): Promise<void>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
 }
 
 /** Poll `check` until it holds (test helper only), failing with `what` after `timeoutMs`. */
