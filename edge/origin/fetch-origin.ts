@@ -91,6 +91,7 @@ function connectProbe(url: string, ms: number, expire: (d: 'connect') => void): 
     });
     // Opened or refused: the connection phase is over either way; the fetch carries on alone.
     socket.opened.then(stop, stop);
+    socket.closed.catch(() => {}); // a refused probe rejects this too: nobody else waits on it
   } catch {
     stop(); // a socket to this address is not allowed here: no connect deadline
   }
