@@ -26,8 +26,8 @@ export interface OriginFetchOptions {
 }
 
 /**
- * One fetch() to one origin, with a deadline on the response headers and, optionally, on the
- * connection. A missed deadline is 504 origin_timeout naming it (`deadline` member); a connection
+ * One fetch() to one origin, with a deadline on the answer (its headers, then its body) and,
+ * optionally, on the connection. A missed deadline is 504 origin_timeout naming it (`deadline` member); a connection
  * failure is 502 origin_unreachable; every origin answer (4xx/5xx too) is returned as is.
  *
  * workerd's fetch() has no connect phase to time, so the connect deadline races a TCP probe
@@ -52,8 +52,10 @@ export async function fetchOrigin(
   const total = setTimeout(() => expire(options.deadline), options.timeoutMs);
   const probe = options.connectTimeoutMs ? connectProbe(url, options.connectTimeoutMs, expire) : undefined;
   try {
+    // On success `total` keeps running: the deadline also bounds reading the body, as before.
     return await fetch(url, { ...init, headers, signal: abort.signal, redirect: 'manual' });
   } catch (err) {
+    clearTimeout(total);
     if (fired) {
       const ms = fired === 'connect' ? options.connectTimeoutMs : options.timeoutMs;
       throw new ImgedgeError(
@@ -66,7 +68,6 @@ export async function fetchOrigin(
     }
     throw new ImgedgeError('origin_unreachable', 'The origin could not be reached', { cause: err });
   } finally {
-    clearTimeout(total);
     probe?.stop();
   }
 }

@@ -194,13 +194,16 @@ async function judgeAnswer(res: Response): Promise<Verdict> {
   let response = res;
   let code: unknown;
   if ((res.headers.get('content-type') ?? '').startsWith(PROBLEM_CONTENT_TYPE)) {
-    const body = await res.text();
-    response = new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+    let body = '';
     try {
+      body = await res.text();
       code = (JSON.parse(body) as { code?: unknown }).code;
     } catch {
-      // Not a problem document after all: a failure like any other 503/504.
+      // Cut off or not a problem document after all: a failure like any other 503/504.
     }
+    const headers = new Headers(res.headers);
+    headers.delete('content-length'); // the new body has its own
+    response = new Response(body, { status: res.status, statusText: res.statusText, headers });
   }
   if (res.status === 503)
     return { outcome: code === 'overloaded' ? 'success' : 'failure', retryable: true, response };
