@@ -61,10 +61,51 @@ const int = (min: number, max: number, fallback: number) =>
     fallback,
   );
 
+const isHttpUrl = (v: string) => /^https?:\/\/[^/]+/.test(v) && URL.canParse(v);
+const withoutTrailingSlash = (v: string) => v.replace(/\/+$/, '');
+
 const httpUrl = z.pipe(
-  z.string().check(z.refine((v) => /^https?:\/\/[^/]+/.test(v) && URL.canParse(v), 'must be an http(s) URL')),
-  z.transform((v: string) => v.replace(/\/+$/, '')),
+  z.string().check(z.refine(isHttpUrl, 'must be an http(s) URL')),
+  z.transform(withoutTrailingSlash),
 );
+
+/** ORIGIN_URL: one origin (a load balancer's URL, the common case) or a comma-separated list. */
+const originUrls = z.pipe(
+  z.string(),
+  z.transform((v: string, ctx): string[] => {
+    const urls = v.split(',').map((u) => u.trim());
+    const bad = urls.find((u) => !isHttpUrl(u));
+    if (bad !== undefined) {
+      ctx.issues.push({
+        code: 'custom',
+        message: `must be an http(s) URL or a comma-separated list of them (${JSON.stringify(bad)} is not one)`,
+        input: v,
+      });
+      return [];
+    }
+    const list = urls.map(withoutTrailingSlash);
+    const twice = list.find((u, i) => list.indexOf(u) !== i);
+    if (twice !== undefined) {
+      ctx.issues.push({ code: 'custom', message: `lists ${twice} twice`, input: v });
+    }
+    return list;
+  }),
+);
+
+/** A percentage, `50` or `50%`, as a ratio (0.5). */
+const percent = (fallback: number) =>
+  z._default(
+    z.pipe(
+      z.string().check(z.regex(/^\s*\d{1,3}\s*%?\s*$/, 'must be a percentage from 1 to 100, such as 50%')),
+      z.transform((v: string, ctx) => {
+        const n = Number.parseInt(v, 10);
+        if (n < 1 || n > 100)
+          ctx.issues.push({ code: 'custom', message: 'must be a percentage from 1 to 100', input: v });
+        return n / 100;
+      }),
+    ),
+    fallback / 100,
+  );
 
 /** One of a fixed set of values; the message lists them and echoes what was given. */
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
@@ -106,10 +147,17 @@ const text = (fallback: string) => z._default(z.string().check(z.minLength(1)), 
  */
 const variables = z
   .object({
-    ORIGIN_URL: httpUrl,
+    ORIGIN_URL: originUrls,
     ORIGIN_AUTH_TOKEN: secret,
     ORIGIN_TIMEOUT_MS: int(1, 120_000, 15_000),
     UPLOAD_TIMEOUT_MS: int(1, 600_000, 120_000),
+    // 0 turns the connect deadline off. Defaults: README, "Several origins, circuit breakers".
+    ORIGIN_CONNECT_TIMEOUT_MS: int(0, 120_000, 3_000),
+    ORIGIN_BREAKER_FAILURES: int(1, 10_000, 5),
+    ORIGIN_BREAKER_FAILURE_RATE: percent(50),
+    ORIGIN_BREAKER_WINDOW_MS: int(1, 3_600_000, 10_000),
+    ORIGIN_BREAKER_MIN_REQUESTS: int(1, 1_000_000, 20),
+    ORIGIN_BREAKER_COOLDOWN_MS: int(1, 3_600_000, 5_000),
     API_PREFIX: z._default(
       z.string().check(z.regex(API_PREFIX_PATTERN, 'must be a path such as /api/v1')),
       DEFAULT_API_PREFIX,
@@ -168,10 +216,24 @@ const variables = z
 /** The validated variables as the worker uses them (grouped, secrets combined). */
 function toConfig(e: z.output<typeof variables>) {
   return {
-    originUrl: e.ORIGIN_URL,
+    /** Base URLs of the origins, in ORIGIN_URL's order (usually one). */
+    origins: e.ORIGIN_URL,
     originAuthToken: e.ORIGIN_AUTH_TOKEN,
-    originTimeoutMs: e.ORIGIN_TIMEOUT_MS,
-    uploadTimeoutMs: e.UPLOAD_TIMEOUT_MS,
+    /** The deadlines of one origin attempt (0 connect: no connect deadline). */
+    deadlines: {
+      connectMs: e.ORIGIN_CONNECT_TIMEOUT_MS,
+      /** Image misses and API calls other than uploads. */
+      originMs: e.ORIGIN_TIMEOUT_MS,
+      uploadMs: e.UPLOAD_TIMEOUT_MS,
+    },
+    /** One circuit breaker per origin (edge/origin/breaker.ts). */
+    breaker: {
+      failures: e.ORIGIN_BREAKER_FAILURES,
+      failureRate: e.ORIGIN_BREAKER_FAILURE_RATE,
+      windowMs: e.ORIGIN_BREAKER_WINDOW_MS,
+      minRequests: e.ORIGIN_BREAKER_MIN_REQUESTS,
+      cooldownMs: e.ORIGIN_BREAKER_COOLDOWN_MS,
+    },
     apiPrefix: e.API_PREFIX,
     signedUrls: e.SIGNED_URLS,
     signingKeys: [e.SIGNING_KEY, e.SIGNING_KEY_PREVIOUS].filter((k): k is string => k !== undefined),

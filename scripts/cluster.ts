@@ -2,7 +2,7 @@
  * The local cluster (`npm run start:cluster`, `--replicas N`, default 3): an S3 server (s3rver, a
  * dev tool, unless S3_BUCKET points elsewhere), N origins on one shared Postgres (DATABASE_URL),
  * Redis when reachable, a round-robin proxy in front of them on API_PORT, and the worker (wrangler
- * dev) pointed at the proxy. Configuration as for `npm start` (scripts/stack.ts: env, `.env`,
+ * dev) with every replica in its ORIGIN_URL list. Configuration as for `npm start` (scripts/stack.ts: env, `.env`,
  * defaults, dev secrets); its data lives in data/cluster. Also used by test/cluster.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -41,7 +41,7 @@ export interface ClusterOptions {
   dataDir?: string;
   useDotEnv?: boolean;
   logs?: 'pretty' | 'silent';
-  /** Start the worker (wrangler dev) in front of the proxy. Default true. */
+  /** Start the worker (wrangler dev) in front of the replicas. Default true. */
   worker?: boolean;
 }
 
@@ -163,16 +163,21 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         redis = { url: undefined, reason: `no Redis at ${DEFAULT_REDIS_URL} (${why}); set REDIS_URL` };
       }
     }
-    const { config, edge } = checkConfig(env, proxyUrl);
-    // Migrates once, before any replica starts.
-    const { client, created } = await ensureDevClient(dataDir, config.database);
-
     const ports: number[] = [];
     for (let i = 1; i <= count; i++) {
       const port = ephemeral ? await freePort() : proxyPort + i;
       if (!ephemeral) await assertPortFree(port, 'API_PORT');
       ports.push(port);
     }
+    // The worker gets every replica (ORIGIN_URL list: its own failover and circuit breakers); the
+    // proxy serves everyone else (direct API calls, the worker's JWKS with JWT_PRIVATE_JWK).
+    const { config, edge } = checkConfig(
+      env,
+      proxyUrl,
+      ports.map((port) => `http://127.0.0.1:${port}`),
+    );
+    // Migrates once, before any replica starts.
+    const { client, created } = await ensureDevClient(dataDir, config.database);
     const replicas = await Promise.all(
       ports.map(async (port, i) => {
         const replica = makeReplica(`replica-${i + 1}`, port, env, dataDir, options.logs ?? 'pretty');
@@ -310,7 +315,7 @@ function main(): Promise<void> {
     },
     ({ edgeUrl, proxyUrl, replicas, redis, s3, env }) => ({
       heading: [
-        `imgedge cluster is up: ${edgeUrl}  (round-robin proxy ${proxyUrl})`,
+        `imgedge cluster is up: ${edgeUrl}  (origins: the replicas; round-robin proxy ${proxyUrl})`,
         ...replicas.map((r) => `  ${r.name}  ${r.url}`),
         `  storage  ${s3.s3rver ? `s3rver ${env.S3_ENDPOINT} (data/cluster/s3)` : `bucket ${env.S3_BUCKET}`}`,
         `  redis    ${redis.url ?? `none: ${redis.reason}`}`,

@@ -178,6 +178,8 @@ export async function resolveEnv(
 export function checkConfig(
   env: Record<string, string>,
   originUrl: string,
+  /** The worker's ORIGIN_URL list when it is not just `originUrl` (the cluster's replicas). */
+  edgeOrigins: readonly string[] = [originUrl],
 ): { config: Config; edge: EdgeBindings } {
   const problems: string[] = [];
   let config: Config | undefined;
@@ -187,7 +189,7 @@ export function checkConfig(
     if (!(err instanceof ConfigError)) throw err;
     problems.push(...err.problems.map((p) => `${p.variable} ${p.message}`));
   }
-  const edge = edgeBindings(env, originUrl);
+  const edge = edgeBindings(env, originUrl, edgeOrigins);
   try {
     parseEdgeConfig(edge);
   } catch (err) {
@@ -200,14 +202,18 @@ export function checkConfig(
 
 /**
  * The worker's variables, from the same configuration as the origin: every variable the worker's
- * schema names (EDGE_VARIABLES) that is set, and what the stack decides (the local origin, how the
- * worker verifies the origin's tokens, the environment's name).
+ * schema names (EDGE_VARIABLES) that is set, and what the stack decides (the local origins, how the
+ * worker verifies the origin's tokens — through `originUrl` —, the environment's name).
  */
-function edgeBindings(env: Record<string, string>, originUrl: string): EdgeBindings {
+function edgeBindings(
+  env: Record<string, string>,
+  originUrl: string,
+  edgeOrigins: readonly string[],
+): EdgeBindings {
   const set = EDGE_VARIABLES.filter((name) => env[name] !== undefined).map((name) => [name, env[name]]);
   return {
     ...(Object.fromEntries(set) as EdgeBindings),
-    ORIGIN_URL: originUrl,
+    ORIGIN_URL: edgeOrigins.join(','),
     JWT_SECRET: env.JWT_PRIVATE_JWK ? undefined : env.SECRET_KEY,
     JWKS_URL: env.JWT_PRIVATE_JWK ? `${originUrl}/.well-known/jwks.json` : undefined,
     ENVIRONMENT: 'development',

@@ -14,7 +14,8 @@ import type { EdgeEnv } from '../env.js';
 import { log } from '../log.js';
 import { jwtAuth } from '../middleware/jwt-auth.js';
 import { rateLimit } from '../middleware/rate-limit.js';
-import { fetchOrigin, passThrough } from '../origin/fetch-origin.js';
+import { passThrough } from '../origin/fetch-origin.js';
+import { originPool } from '../origin/pool.js';
 import { limitersFor } from '../ratelimit/limiters.js';
 
 const FORWARD_REQUEST_HEADERS = [
@@ -121,9 +122,13 @@ async function proxy(
   if (body && !isRead(c.req.method)) init.body = body;
   let res: Response;
   try {
-    res = await fetchOrigin(`${config.originUrl}${url.pathname}${url.search}`, init, {
-      timeoutMs: upload ? config.uploadTimeoutMs : config.originTimeoutMs,
+    // Only GET/HEAD are ever retried on another origin; an upload's body is sent once.
+    res = await originPool(config).fetch({
+      path: `${url.pathname}${url.search}`,
+      init,
+      deadline: upload ? 'upload' : 'api',
       requestId: c.get('requestId'),
+      clientFault: () => cap?.exceeded() ?? false,
     });
   } catch (err) {
     // The cap aborted the upload mid-stream: that is the client's 413, not an origin failure.

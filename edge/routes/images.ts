@@ -21,7 +21,7 @@ import { defaultCache, notFoundCacheKey, variantCacheKey } from '../cache/varian
 import type { EdgeConfig } from '../config.js';
 import type { EdgeEnv } from '../env.js';
 import { enforceLimit } from '../middleware/rate-limit.js';
-import { fetchOrigin } from '../origin/fetch-origin.js';
+import { originPool } from '../origin/pool.js';
 import { limitersFor } from '../ratelimit/limiters.js';
 
 /** The per-request facts the image handler works out before touching any cache. */
@@ -110,11 +110,13 @@ async function fromOrigin(
   key: Request,
 ): Promise<Response> {
   const path = r.request.canonical === '' ? r.request.id : `${r.request.canonical}/${r.request.id}`;
-  const res = await fetchOrigin(
-    `${config.originUrl}/internal/v1/variants/${path}${formatQuery(r.format)}`,
-    { headers: { authorization: `Bearer ${config.originAuthToken}` } },
-    { timeoutMs: config.originTimeoutMs, requestId: c.get('requestId') },
-  );
+  // Only misses get here: a cache hit never touches the origins or their circuits.
+  const res = await originPool(config).fetch({
+    path: `/internal/v1/variants/${path}${formatQuery(r.format)}`,
+    init: { headers: { authorization: `Bearer ${config.originAuthToken}` } },
+    deadline: 'variant',
+    requestId: c.get('requestId'),
+  });
   if (res.status === 200) {
     const headers = new Headers();
     for (const h of ['content-type', 'content-length', 'etag']) {

@@ -28,8 +28,15 @@ function problems(env: Record<string, string>): string[] {
 describe('edge config', () => {
   it('applies the documented defaults', () => {
     const c = parseEdgeConfig(base);
-    expect(c.originUrl).toBe('http://127.0.0.1:8004');
-    expect(c.originTimeoutMs).toBe(15_000);
+    expect(c.origins).toEqual(['http://127.0.0.1:8004']);
+    expect(c.deadlines).toEqual({ connectMs: 3_000, originMs: 15_000, uploadMs: 120_000 });
+    expect(c.breaker).toEqual({
+      failures: 5,
+      failureRate: 0.5,
+      windowMs: 10_000,
+      minRequests: 20,
+      cooldownMs: 5_000,
+    });
     expect(c.signedUrls).toBe('presets-free');
     expect(c.signingKeys).toEqual(['s'.repeat(32)]);
     expect(c.limits).toEqual({
@@ -65,9 +72,9 @@ describe('edge config', () => {
     );
     expect(new Set(EDGE_VARIABLES).size).toBe(EDGE_VARIABLES.length);
     // A name the schema does not read is ignored; every listed name is checked.
-    expect(parseEdgeConfig({ ...base, NOT_A_VARIABLE: 'x' } as Record<string, string>).originUrl).toBe(
+    expect(parseEdgeConfig({ ...base, NOT_A_VARIABLE: 'x' } as Record<string, string>).origins).toEqual([
       'http://127.0.0.1:8004',
-    );
+    ]);
     expect(problems({ ...base, HEALTH_TIMEOUT_MS: 'x' })).toEqual([
       'HEALTH_TIMEOUT_MS must be a whole number from 1 to 30000',
     ]);
@@ -89,7 +96,28 @@ describe('edge config', () => {
   });
 
   it.each([
-    [{ ORIGIN_URL: 'ftp://x' }, 'ORIGIN_URL must be an http(s) URL'],
+    [
+      { ORIGIN_URL: 'ftp://x' },
+      'ORIGIN_URL must be an http(s) URL or a comma-separated list of them ("ftp://x" is not one)',
+    ],
+    [
+      { ORIGIN_URL: 'http://a:1,' },
+      'ORIGIN_URL must be an http(s) URL or a comma-separated list of them ("" is not one)',
+    ],
+    [{ ORIGIN_URL: 'http://a:1, http://a:1/' }, 'ORIGIN_URL lists http://a:1 twice'],
+    [
+      { ORIGIN_CONNECT_TIMEOUT_MS: '-1' },
+      'ORIGIN_CONNECT_TIMEOUT_MS must be a whole number from 0 to 120000',
+    ],
+    [{ ORIGIN_BREAKER_FAILURES: '0' }, 'ORIGIN_BREAKER_FAILURES must be from 1 to 10000'],
+    [
+      { ORIGIN_BREAKER_FAILURE_RATE: '0.5' },
+      'ORIGIN_BREAKER_FAILURE_RATE must be a percentage from 1 to 100, such as 50%',
+    ],
+    [
+      { ORIGIN_BREAKER_FAILURE_RATE: '150%' },
+      'ORIGIN_BREAKER_FAILURE_RATE must be a percentage from 1 to 100',
+    ],
     [{ ORIGIN_AUTH_TOKEN: 'short' }, 'ORIGIN_AUTH_TOKEN must be at least 32 characters long'],
     [{ ORIGIN_TIMEOUT_MS: '1.5' }, 'ORIGIN_TIMEOUT_MS must be a whole number from 1 to 120000'],
     [{ ORIGIN_TIMEOUT_MS: '999999' }, 'ORIGIN_TIMEOUT_MS must be from 1 to 120000'],
@@ -121,6 +149,29 @@ describe('edge config', () => {
     expect(problems({ ...base, JWKS_COOLDOWN_MS: '-1' })[0]).toMatch(
       /^JWKS_COOLDOWN_MS must be a whole number/,
     );
+  });
+
+  it('ORIGIN_URL: one URL or a comma-separated list; breaker settings and the connect deadline', () => {
+    const c = parseEdgeConfig({
+      ...base,
+      ORIGIN_URL: ' https://a.example/ , http://10.0.0.2:8004',
+      ORIGIN_CONNECT_TIMEOUT_MS: '0',
+      ORIGIN_BREAKER_FAILURES: '3',
+      ORIGIN_BREAKER_FAILURE_RATE: '25%',
+      ORIGIN_BREAKER_WINDOW_MS: '30000',
+      ORIGIN_BREAKER_MIN_REQUESTS: '8',
+      ORIGIN_BREAKER_COOLDOWN_MS: '12000',
+    });
+    expect(c.origins).toEqual(['https://a.example', 'http://10.0.0.2:8004']);
+    expect(c.deadlines.connectMs).toBe(0);
+    expect(c.breaker).toEqual({
+      failures: 3,
+      failureRate: 0.25,
+      windowMs: 30_000,
+      minRequests: 8,
+      cooldownMs: 12_000,
+    });
+    expect(parseEdgeConfig({ ...base, ORIGIN_BREAKER_FAILURE_RATE: '100' }).breaker.failureRate).toBe(1);
   });
 
   it('needs no signing key when signing is off', () => {

@@ -1,14 +1,20 @@
 import { exports } from 'cloudflare:workers';
 import { describe, expect, inject, it } from 'vitest';
-import { call, jsonLogs, makeEnv } from './helpers.js';
+import { call, jsonLogs, makeEnv, signed } from './helpers.js';
+
+interface OriginCheck {
+  name: string;
+  status: string;
+  latency_ms: number;
+  error?: string;
+  circuit: string;
+  retry_after_s?: number;
+}
 
 interface HealthBody {
   status: string;
   environment: string;
-  checks: {
-    edge: { status: string };
-    origin: { status: string; latency_ms: number; error?: string };
-  };
+  checks: { edge: { status: string }; origins: OriginCheck[] };
 }
 
 describe('edge /health', () => {
@@ -21,9 +27,10 @@ describe('edge /health', () => {
     expect(body).toMatchObject({
       status: 'ok',
       environment: 'test',
-      checks: { edge: { status: 'ok' }, origin: { status: 'ok' } },
+      checks: { edge: { status: 'ok' }, origins: [{ name: 'origin-1', status: 'ok', circuit: 'closed' }] },
     });
-    expect(body.checks.origin.latency_ms).toBeGreaterThanOrEqual(0);
+    expect(body.checks.origins).toHaveLength(1);
+    expect(body.checks.origins[0]!.latency_ms).toBeGreaterThanOrEqual(0);
   });
 
   it('is 503 naming the failed check when the origin is down (closed port)', async () => {
@@ -33,7 +40,9 @@ describe('edge /health', () => {
     const body = (await res.json()) as HealthBody;
     expect(body.status).toBe('fail');
     expect(body.checks.edge).toEqual({ status: 'ok' });
-    expect(body.checks.origin).toMatchObject({ status: 'fail', error: 'unreachable' });
+    expect(body.checks.origins).toEqual([
+      expect.objectContaining({ name: 'origin-1', status: 'fail', error: 'unreachable', circuit: 'closed' }),
+    ]);
   });
 
   it('is 503 when the origin does not answer within HEALTH_TIMEOUT_MS', async () => {
@@ -41,7 +50,33 @@ describe('edge /health', () => {
     const res = await call('/health', { env });
     expect(res.status).toBe(503);
     const body = (await res.json()) as HealthBody;
-    expect(body.checks.origin).toMatchObject({ status: 'fail', error: 'no answer within 150 ms' });
+    expect(body.checks.origins[0]).toMatchObject({ status: 'fail', error: 'no answer within 150 ms' });
+  });
+
+  it('reports each origin (by name, not URL) and its circuit: one of two down is degraded (200)', async () => {
+    const env = makeEnv({
+      ORIGIN_URL: `http://127.0.0.1:9,${inject('originUrl')}`,
+      ORIGIN_BREAKER_FAILURES: '1',
+      ORIGIN_BREAKER_COOLDOWN_MS: '30000',
+    });
+    const first = (await (await call('/health', { env })).json()) as HealthBody;
+    expect(first.status).toBe('degraded');
+    expect(first.checks.origins).toEqual([
+      expect.objectContaining({ name: 'origin-1', status: 'fail', error: 'unreachable', circuit: 'closed' }),
+      expect.objectContaining({ name: 'origin-2', status: 'ok', circuit: 'closed' }),
+    ]);
+    expect(JSON.stringify(first)).not.toContain('127.0.0.1');
+
+    // A miss tries origin-1 first: the refused connection opens its circuit (threshold 1).
+    const miss = await call(await signed(`/img/w=222,q=41/${inject('images').photo}`), { env });
+    expect(miss.status).toBe(200);
+    await miss.arrayBuffer();
+    const res = await call('/health', { env });
+    expect(res.status).toBe(200);
+    const after = (await res.json()) as HealthBody;
+    expect(after.status).toBe('degraded');
+    expect(after.checks.origins[0]).toMatchObject({ name: 'origin-1', circuit: 'open', retry_after_s: 30 });
+    expect(after.checks.origins[1]).toMatchObject({ circuit: 'closed' });
   });
 
   it('a bad binding makes every request a 500 whose log line names the variable', async () => {

@@ -109,6 +109,16 @@ export async function variantCalls(originUrl = inject('originUrl')): Promise<num
   return withOptions + bare;
 }
 
+/** Wait until the busy origin runs no transform (a test that timed out leaves one running). */
+export function busyOriginIdle(): Promise<void> {
+  const busy = inject('busyOriginUrl');
+  return waitFor(
+    async () => (await metric(busy, 'imgedge_transform_in_flight')) === 0,
+    30_000,
+    'the busy origin to finish its transforms',
+  );
+}
+
 /** Every request the origin answered (all routes but its own /metrics scrapes). */
 export async function originRequests(originUrl = inject('originUrl')): Promise<number> {
   const all = await metric(originUrl, 'imgedge_http_requests_total');

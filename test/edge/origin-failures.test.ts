@@ -4,18 +4,19 @@
  * The "busy" origin runs with TRANSFORM_CONCURRENCY=1 and TRANSFORM_QUEUE=0.
  */
 import { describe, expect, inject, it } from 'vitest';
-import { ACCEPT, call, makeEnv, metric, problem, signed, variantCalls, waitFor } from './helpers.js';
+import {
+  ACCEPT,
+  busyOriginIdle as busyIdle,
+  call,
+  makeEnv,
+  metric,
+  problem,
+  signed,
+  variantCalls,
+} from './helpers.js';
 
 const busyOrigin = () => inject('busyOriginUrl');
 const busyImage = () => inject('busyImage');
-
-/** Wait until the busy origin runs no transform (a test that timed out leaves one running). */
-const busyIdle = () =>
-  waitFor(
-    async () => (await metric(busyOrigin(), 'imgedge_transform_in_flight')) === 0,
-    30_000,
-    'the busy origin to finish its transforms',
-  );
 
 describe('origin failures', () => {
   it('a refused connection is a 502 origin_unreachable, not cached', async () => {
@@ -78,7 +79,13 @@ describe('origin failures', () => {
     const res = await call(path, { env, headers: { accept: ACCEPT.chrome } });
     expect(res.status).toBe(504);
     expect(res.headers.get('cache-control')).toBe('no-store');
-    expect(await problem(res)).toMatchObject({ status: 504, code: 'origin_timeout' });
+    expect(await problem(res)).toMatchObject({
+      status: 504,
+      code: 'origin_timeout',
+      deadline: 'variant',
+      timeout_ms: 40,
+      detail: 'The origin did not answer within 40 ms (ORIGIN_TIMEOUT_MS, the variant deadline)',
+    });
 
     // Nothing stored: with a patient edge the same URL is a MISS served by the origin.
     await busyIdle();

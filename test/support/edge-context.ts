@@ -40,6 +40,17 @@ declare module 'vitest' {
     upstashToken: string;
     /** edge-stub-server.ts: JWKS endpoints and a never-answering path. */
     stubUrl: string;
+    /**
+     * Two "origins" for the failover tests: TCP proxies in front of the main origin (same images,
+     * same /metrics), cut and restored through `controlUrl` (test/support/proxy-control.ts) under
+     * their `names`; and `blackholeUrl`, where a TCP connect never completes.
+     */
+    failover: {
+      origins: [string, string];
+      names: [string, string];
+      controlUrl: string;
+      blackholeUrl: string;
+    };
     /** Unique per run: keeps Redis rate-limit keys of one run away from the next. */
     runId: string;
   }

@@ -6,7 +6,10 @@
  * - a second real origin with TRANSFORM_CONCURRENCY=1 and TRANSFORM_QUEUE=0, whose queue
  *   overflows at once (503 + Retry-After) and whose AVIF variants are slow (origin timeouts);
  * - the Upstash-REST bridge over the real Redis at TEST_REDIS_URL (default redis://127.0.0.1:6379);
- * - edge-stub-server.ts (JWKS endpoints, a never-answering path).
+ * - edge-stub-server.ts (JWKS endpoints, a never-answering path);
+ * - for the failover tests: two TCP proxies (tcp-proxy.ts) in front of the main origin, i.e. two
+ *   "origins" that serve the same images, which the tests cut and restore through proxy-control.ts;
+ *   and a connect black hole (connect-blackhole.ts), an address whose TCP connect never completes.
  *
  * Prints one line `EDGE_SERVERS <json>` (the values of edge-context.ts) once everything is up, and
  * stops everything on SIGTERM/SIGINT. A separate process, not the globalSetup's own: the workers
@@ -16,10 +19,13 @@
 import { randomBytes } from 'node:crypto';
 import type { ProvidedContext } from 'vitest';
 import './edge-context.js';
+import { startConnectBlackhole } from './connect-blackhole.js';
 import { startEdgeStubServer } from './edge-stub-server.js';
 import { alphaPng, animatedGif, photoJpeg } from './images.js';
 import { startTestOrigin, TEST_ORIGIN_TOKEN, TEST_SECRET_KEY, type TestOrigin } from './origin.js';
+import { startProxyControl } from './proxy-control.js';
 import { REDIS_REQUIRED, redisAnswers, TEST_REDIS_URL } from './services.js';
+import { startTcpProxy } from './tcp-proxy.js';
 import { startUpstashBridge } from './upstash-bridge.js';
 
 /** The edge's SIGNING_KEY in the default bindings (≥ 32 characters). */
@@ -40,6 +46,7 @@ export type EdgeServersInfo = Pick<
   | 'upstashUrl'
   | 'upstashToken'
   | 'stubUrl'
+  | 'failover'
   | 'runId'
 >;
 
@@ -79,15 +86,20 @@ async function main(): Promise<EdgeServersInfo> {
       ? started(startUpstashBridge({ redisUrl: TEST_REDIS_URL, token: upstashToken }))
       : Promise.resolve({ url: '' }),
     started(startEdgeStubServer()),
+    started(startConnectBlackhole()),
   ]);
   const failed = results.find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
-  const [origin, busy, bridge, stub] = results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
-    TestOrigin,
-    TestOrigin,
-    { url: string },
-    { url: string },
-  ];
+  const [origin, busy, bridge, stub, blackhole] = results.map(
+    (r) => (r as PromiseFulfilledResult<unknown>).value,
+  ) as [TestOrigin, TestOrigin, { url: string }, { url: string }, { url: string }];
+
+  const target = new URL(origin.url);
+  const proxies = {
+    a: await started(startTcpProxy({ host: target.hostname, port: Number(target.port) })),
+    b: await started(startTcpProxy({ host: target.hostname, port: Number(target.port) })),
+  };
+  const control = await started(startProxyControl(proxies));
 
   const client = await origin.newClient(['images:read', 'images:write']);
   const [apiToken, busyToken, photo, alpha, gif, big, fresh] = await Promise.all([
@@ -120,6 +132,12 @@ async function main(): Promise<EdgeServersInfo> {
     upstashUrl: bridge.url,
     upstashToken,
     stubUrl: stub.url,
+    failover: {
+      origins: [`http://127.0.0.1:${proxies.a.port}`, `http://127.0.0.1:${proxies.b.port}`],
+      names: ['a', 'b'],
+      controlUrl: control.url,
+      blackholeUrl: blackhole.url,
+    },
     runId,
   };
 }

@@ -14,6 +14,8 @@ export interface TcpProxy {
   readonly port: number;
   /** Connections forwarded so far. */
   readonly forwarded: number;
+  /** Connections accepted so far, forwarded or held (`hang`). */
+  readonly accepted: number;
   cut(mode?: 'refuse' | 'hang'): Promise<void>;
   restore(): Promise<void>;
   close(): Promise<void>;
@@ -22,6 +24,7 @@ export interface TcpProxy {
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   let mode: 'forward' | 'refuse' | 'hang' = 'forward';
   let forwarded = 0;
+  let accepted = 0;
   const live = new Set<Socket>();
 
   const track = (socket: Socket) => {
@@ -32,6 +35,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
 
   const onConnection = (client: Socket) => {
     track(client);
+    accepted++;
     if (mode !== 'forward') return; // hang: accept and hold, never answer
     forwarded++;
     const upstream = connect(target);
@@ -69,6 +73,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     port,
     get forwarded() {
       return forwarded;
+    },
+    get accepted() {
+      return accepted;
     },
     async cut(how = 'refuse') {
       mode = how;
