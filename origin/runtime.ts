@@ -9,6 +9,7 @@ import { type Coordination, coordinationFromConfig } from './coordination/coordi
 import { connectDb } from './db/connect.js';
 import { CursorSealer } from './db/cursor.js';
 import type { Db } from './db/driver.js';
+import { measuredDb } from './db/measured.js';
 import { migrate } from './db/migrate.js';
 import type { PgliteDatabase } from './db/pglite.js';
 import { createApp } from './http/app.js';
@@ -76,7 +77,7 @@ export async function createRuntime(
   const metrics = createMetrics();
   const ownsDb = options.db === undefined;
   const dbVariable = config.database.url ? 'DATABASE_URL' : 'PGLITE_DIR';
-  const db =
+  const rawDb =
     options.db ??
     (await startupStep(dbVariable, 'cannot open the database', () =>
       connectDb({
@@ -85,13 +86,15 @@ export async function createRuntime(
         maxConnections: config.database.poolMax,
       }),
     ));
+  // Every statement timed and every failure counted by SQLSTATE class (imgedge_database_*).
+  const db = measuredDb(rawDb, metrics);
   let coordination: Coordination | undefined;
   const closeAll = async () => {
     await coordination?.close().catch(() => {});
     if (ownsDb) await db.close();
   };
   // The embedded database has one writer, this process: the client CLI comes through /admin.
-  const lock = ownsDb && db.kind === 'pglite' ? (db as PgliteDatabase).lock : undefined;
+  const lock = ownsDb && rawDb.kind === 'pglite' ? (rawDb as PgliteDatabase).lock : undefined;
   const adminToken = lock ? randomBytes(32).toString('base64url') : undefined;
   try {
     const applied = await startupStep(dbVariable, 'cannot reach or migrate the database', () => migrate(db));
@@ -125,7 +128,11 @@ export async function createRuntime(
         metrics.transformInFlight.set(running);
         metrics.transformQueueDepth.set(queued);
       },
+      // Counted where it happens: variant transforms and upload decode checks share the pool.
+      onReject: () => metrics.transformRejected.inc(),
     });
+    metrics.transformConcurrency.set(config.transform.concurrency);
+    metrics.transformQueueCapacity.set(config.transform.queue);
     // With REDIS_URL: single-flight across replicas and deletes seen by every replica at once.
     // Redis down (even at start) never stops the origin: each part falls back to local behaviour.
     coordination = coordinationFromConfig(config, { logger });

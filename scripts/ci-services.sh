@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make sure the real Postgres and Redis that the tests use are up (they are started with the
-# machine; this restarts one that has stopped). Used by .ci/run.
+# machine; this restarts one that has stopped), and that promtool (Debian's prometheus package,
+# for `npm run check:monitoring` and test/origin/ops/monitoring.test.ts) is installed. Used by .ci/run.
 set -euo pipefail
 
 if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
@@ -16,3 +17,12 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
   for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done
 fi
 redis-cli -h 127.0.0.1 -p 6379 ping
+
+if ! command -v promtool >/dev/null 2>&1; then
+  echo "installing promtool (Debian's prometheus package)"
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+promtool --version 2>&1 | sed -n 1p

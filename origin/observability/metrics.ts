@@ -1,9 +1,29 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { readMemoryLimit } from '../ops/memory-limit.js';
 
-/** One registry per app instance (so tests can run several origins in one process). */
+/**
+ * prom-client's default gauges that break Prometheus' naming rules (`promtool check metrics`: a
+ * gauge must not end in `_total`). Each is the sum of a labelled gauge kept beside it:
+ * `sum(nodejs_active_handles)`, `sum(nodejs_active_requests)`, `sum(nodejs_active_resources)`.
+ */
+const DROPPED_DEFAULT_METRICS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+] as const;
+
+/** The three states of a health check, exposed as a state set (1 for the current one, 0 else). */
+export const HEALTH_STATES = ['ok', 'degraded', 'fail'] as const;
+
+/**
+ * One registry per app instance (so tests can run several origins in one process). Every name
+ * here is checked by `promtool check metrics` (`npm run check:monitoring`), and every name the
+ * alert rules and the dashboard use (origin/monitoring/) must stay here: test/origin/ops/monitoring.test.ts.
+ */
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  for (const name of DROPPED_DEFAULT_METRICS) registry.removeSingleMetric(name);
   const registers = [registry];
   return {
     registry,
@@ -45,7 +65,17 @@ export function createMetrics() {
     }),
     transformRejected: new Counter({
       name: 'imgedge_transform_rejected_total',
-      help: 'Transforms refused with 503 because the queue was full',
+      help: 'Work refused with 503 overloaded because the transform queue was full (variant transforms and upload decode checks)',
+      registers,
+    }),
+    transformConcurrency: new Gauge({
+      name: 'imgedge_transform_concurrency',
+      help: 'Transforms allowed to run at once (TRANSFORM_CONCURRENCY)',
+      registers,
+    }),
+    transformQueueCapacity: new Gauge({
+      name: 'imgedge_transform_queue_capacity',
+      help: 'Transforms allowed to wait before new work is refused with 503 (TRANSFORM_QUEUE)',
       registers,
     }),
     variantCache: new Counter({
@@ -105,6 +135,38 @@ export function createMetrics() {
       help: 'Failed originals storage operations by backend and operation',
       labelNames: ['backend', 'operation'] as const,
       registers,
+    }),
+    databaseDuration: new Histogram({
+      name: 'imgedge_database_query_duration_seconds',
+      help: 'Duration of database statements (queries and health pings), failed ones included',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    databaseErrors: new Counter({
+      name: 'imgedge_database_errors_total',
+      help: 'Failed database statements, transaction starts and commits, by SQLSTATE class (08 connection, 23 constraint, 40 rollback, 57 cancelled or shut down; none: no answer from the server)',
+      labelNames: ['sqlstate_class'] as const,
+      registers,
+    }),
+    healthStatus: new Gauge({
+      name: 'imgedge_health_check_status',
+      help: 'Result of the last /health run per check, as a state set: 1 for the current status (ok, degraded, fail), 0 for the others',
+      labelNames: ['check', 'status'] as const,
+      registers,
+    }),
+    healthDuration: new Gauge({
+      name: 'imgedge_health_check_duration_seconds',
+      help: 'Latency of each check in the last /health run',
+      labelNames: ['check'] as const,
+      registers,
+    }),
+    memoryLimit: new Gauge({
+      name: 'imgedge_memory_limit_bytes',
+      help: 'Memory limit of the container (cgroup v2 memory.max, else cgroup v1 memory.limit_in_bytes); +Inf when unlimited or unknown',
+      registers,
+      async collect() {
+        this.set(await readMemoryLimit());
+      },
     }),
   };
 }

@@ -4,7 +4,7 @@
  * misses run the pipeline once; with coordination (see tier2.ts) once across every replica.
  */
 import { createHash } from 'node:crypto';
-import { ImgedgeError, isImgedgeError } from '../../shared/errors.js';
+import { ImgedgeError } from '../../shared/errors.js';
 import { formatLabel, type RequestedFormat } from '../../shared/options/format.js';
 import type { ImageOptions } from '../../shared/options/types.js';
 import type { Db } from '../db/driver.js';
@@ -172,11 +172,6 @@ export class VariantService {
         // Outside the pool: the pool's slot is for sharp, not for the bucket.
         await storeInTier2?.(made);
         return made;
-      })
-      .catch((err: unknown) => {
-        // The pool refused the work outright (queue full → 503): count it.
-        if (isImgedgeError(err) && err.code === 'overloaded') metrics.transformRejected.inc();
-        throw err;
       });
   }
 }

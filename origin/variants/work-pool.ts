@@ -10,6 +10,8 @@ export interface WorkPoolOptions {
   /** Seconds suggested to clients when the queue is full. */
   retryAfterSeconds?: number;
   onChange?: (state: { running: number; queued: number }) => void;
+  /** Called each time the queue is full and work is refused (`503 overloaded`). */
+  onReject?: () => void;
 }
 
 export class WorkPool {
@@ -27,6 +29,7 @@ export class WorkPool {
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.running >= this.options.concurrency) {
       if (this.waiting.length >= this.options.queue) {
+        this.options.onReject?.();
         throw new ImgedgeError('overloaded', 'Too many images are being processed; retry shortly', {
           headers: { 'retry-after': String(this.options.retryAfterSeconds ?? 2) },
         });

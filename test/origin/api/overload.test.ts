@@ -67,9 +67,12 @@ describeDb('origin API: uploads share the bounded pool', () => {
     }
     expect(await origin.metric('imgedge_transform_queue_depth')).toBe(1);
     const token = await origin.craftToken({ sub: 'busy-uploader' });
+    const rejectedBefore = await origin.metric('imgedge_transform_rejected_total');
     const refused = await origin.upload(await photoJpeg(300, 200, 31), token);
     await expectProblem(refused, 503, 'overloaded');
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Counted where the pool refuses it, like a refused variant.
+    expect(await origin.metric('imgedge_transform_rejected_total')).toBe(rejectedBefore + 1);
     for (const res of await Promise.all(busy)) {
       expect(res.status).toBe(200);
       await res.arrayBuffer();

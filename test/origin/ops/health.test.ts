@@ -22,6 +22,7 @@ import { runHealthChecks } from '../../../origin/ops/health.js';
 import { type RunningServer, startServer } from '../../../origin/server.js';
 import { testDbKind } from '../../support/db.js';
 import { photoJpeg } from '../../support/images.js';
+import { scrapeMetric } from '../../support/metrics.js';
 import {
   startTestOrigin,
   TEST_ORIGIN_TOKEN,
@@ -81,6 +82,29 @@ describe(`/health and /health/live [${testDbKind}]`, () => {
   });
   afterAll(() => origin?.close());
 
+  it("/metrics has each check's last status: a first scrape runs the checks, later scrapes reuse a recent /health", async () => {
+    const status = (check: string, state: string) =>
+      origin.metric('imgedge_health_check_status', { check, status: state });
+    const probes = () =>
+      origin.metric('imgedge_storage_operation_duration_seconds_count', { operation: 'probe' });
+    // Nothing probed /health yet: the scrape ran the checks itself.
+    for (const check of ['database', 'storage', 'app']) {
+      expect(await status(check, 'ok'), check).toBe(1);
+      expect(await status(check, 'fail'), check).toBe(0);
+      expect(await status(check, 'degraded'), check).toBe(0);
+    }
+    expect(
+      await origin.metric('imgedge_health_check_duration_seconds', { check: 'storage' }),
+    ).toBeGreaterThan(0);
+    // Within 15 s of a /health run, scrapes reuse its result: no storage probe of their own.
+    expect((await health(origin.url)).status).toBe(200);
+    const after = await probes();
+    expect(await probes()).toBe(after);
+    expect(await probes()).toBe(after);
+    expect((await health(origin.url)).status).toBe(200);
+    expect(await probes()).toBe(after + 1);
+  });
+
   it('GET /health is 200 with database, storage and app checks, each ok with a latency', async () => {
     const { status, body, headers } = await health(origin.url);
     expect(status).toBe(200);
@@ -127,6 +151,7 @@ describe(`/health and /health/live [${testDbKind}]`, () => {
     expect(body.checks.app).toMatchObject({ status: 'fail', error: 'shutting down' });
     expectOkCheck(body.checks.database);
     expectOkCheck(body.checks.storage);
+    expect(await origin.metric('imgedge_health_check_status', { check: 'app', status: 'fail' })).toBe(1);
     expect((await fetch(`${origin.url}/health/live`)).status).toBe(200);
   });
 });
@@ -445,6 +470,15 @@ describe('/health when Postgres becomes unreachable (TCP proxy between origin an
     expectShortError(down.checks.database?.error);
     expectOkCheck(down.checks.storage);
     expectOkCheck(down.checks.app);
+    // The same in /metrics: the database check failing, and failed statements counted with no
+    // SQLSTATE (no answer from the server).
+    const dbStatus = (state: string) =>
+      scrapeMetric(server.url, 'imgedge_health_check_status', { check: 'database', status: state });
+    expect(await dbStatus('fail')).toBe(1);
+    expect(await dbStatus('ok')).toBe(0);
+    expect(
+      await scrapeMetric(server.url, 'imgedge_database_errors_total', { sqlstate_class: 'none' }),
+    ).toBeGreaterThan(0);
     // Liveness never touches the database.
     const live = await fetch(`${server.url}/health/live`);
     expect(live.status).toBe(200);
@@ -468,6 +502,8 @@ describe('/health when Postgres becomes unreachable (TCP proxy between origin an
     await proxy.restore();
     const up2 = await healthBecomes(200);
     expectOkCheck(up2.checks.database);
+    expect(await dbStatus('ok')).toBe(1);
+    expect(await dbStatus('fail')).toBe(0);
     const listAgain = await fetch(`${server.url}/api/v1/images`, {
       headers: { authorization: `Bearer ${token}` },
     });
