@@ -158,7 +158,7 @@ describe('compilePresets', () => {
     [{ 'a=b': 'w=1' }, 'invalid image preset "a=b"'],
     [{ 'a,b': 'w=1' }, 'invalid image preset "a,b"'],
     [{ '': 'w=1' }, 'invalid image preset ""'],
-    [{ ok: 'w=1', broken: 'fit=crop' }, 'invalid image preset "broken": fit must be one of'],
+    [{ ok: 'w=1', broken: 'fit=squash' }, 'invalid image preset "broken": fit must be one of'],
     [{ thumb: 42 as unknown as string }, 'invalid image preset "thumb": its value must be an option string'],
   ])('throws a clear error for %j', (record, message) => {
     try {
