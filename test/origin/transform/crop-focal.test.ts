@@ -6,7 +6,7 @@
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { transform } from '../../../origin/transform/index.js';
-import type { ImageOptions } from '../../../shared/options/types.js';
+import type { FocalPoint, ImageOptions } from '../../../shared/options/types.js';
 import { animatedGif, GREY, RED, type Rgb, WHITE } from '../../support/images.js';
 import { expectPixel, sniff } from './helpers.js';
 
@@ -59,6 +59,9 @@ function marker(width: number, height: number, cx: number, cy: number): Promise<
     .png()
     .toBuffer();
 }
+
+/** `g` for a point given as fractions. */
+const point = (x: number, y: number) => `${x.toFixed(3)}x${y.toFixed(3)}` as FocalPoint;
 
 async function run(input: Buffer, options: ImageOptions) {
   const out = await transform({ input, options: { f: 'png', ...options } });
@@ -118,7 +121,7 @@ describe('g=<x>x<y>: the box point (x, y) lies on the image point (x, y)', () =>
 
   it('0x0, 1x1 and 0x1 keep the corners; 0.5x0.5 is the centre', async () => {
     const input = await bands(900, 300, 9);
-    const at = async (g: string, x: number, band: number) => {
+    const at = async (g: FocalPoint, x: number, band: number) => {
       const out = await run(input, { w: 100, h: 300, fit: 'cover', g });
       await expectPixel(out.data, x, 150, BANDS[band] as Rgb, 4);
     };
@@ -154,7 +157,7 @@ describe('g=<x>x<y>: the box point (x, y) lies on the image point (x, y)', () =>
       [100, 150],
       [200, 60],
     ] as const) {
-      const out = await run(input, { w, h, fit: 'cover', g: `${fx.toFixed(3)}x${fy.toFixed(3)}` });
+      const out = await run(input, { w, h, fit: 'cover', g: point(fx, fy) });
       expect([out.width, out.height]).toEqual([w, h]);
       await expectPixel(out.data, Math.round(fx * (w - 1)), Math.round(fy * (h - 1)), RED, 64);
     }
@@ -167,7 +170,7 @@ describe('g=<x>x<y>: the box point (x, y) lies on the image point (x, y)', () =>
       w: 150,
       h: 150,
       fit: 'cover',
-      g: `${fx.toFixed(3)}x${fy.toFixed(3)}`,
+      g: point(fx, fy),
       rot: 90,
       flip: 'h',
     });
@@ -182,7 +185,7 @@ describe('g=<x>x<y>: the box point (x, y) lies on the image point (x, y)', () =>
       w: 150,
       h: 150,
       fit: 'cover',
-      g: `${fx.toFixed(3)}x${fy.toFixed(3)}`,
+      g: point(fx, fy),
       rot: 180,
       flip: 'v',
     });
