@@ -111,6 +111,19 @@ const URLS: [string, string, string, ErrorCode, string | null | undefined][] = [
   ['__proto__ in query', ID, '__proto__=1', 'invalid_option', '__proto__'],
   ['bad number in query', ID, 'w=1e3', 'invalid_option', 'w'],
   ['two signatures', ID, 'sig=a&sig=b', 'invalid_signature', undefined],
+  ['source without a path', '@shop', '', 'invalid_request', undefined],
+  ['source with an empty segment', '@shop/a//b.jpg', '', 'invalid_request', undefined],
+  ['source climbing out of its base', '@shop/a/../../etc/passwd', '', 'invalid_request', undefined],
+  ['source with an encoded slash', 'w=1/@shop/..%2F..%2Fetc%2Fpasswd', '', 'invalid_request', undefined],
+  ['source with an encoded backslash', '@shop/a%5C..%5Cb', '', 'invalid_request', undefined],
+  ['source with a NUL', '@shop/a%00.jpg', '', 'invalid_request', undefined],
+  ['source with bad percent-encoding', '@shop/a%zz.jpg', '', 'invalid_request', undefined],
+  ['source name in upper case', '@Shop/a.jpg', '', 'invalid_request', undefined],
+  ['source name __proto__', '@__proto__/a.jpg', '', 'invalid_request', undefined],
+  ['source path of 100 KB', `@shop/${'a'.repeat(LONG)}`, '', 'invalid_request', undefined],
+  ['source under three segments of options', 'w=1/h=1/@shop/a.jpg', '', 'not_found', undefined],
+  ['source after an empty options segment', '/@shop/a.jpg'.replace('/', '//'), '', 'not_found', undefined],
+  ['source with a bad option', 'w=0/@shop/a.jpg', '', 'invalid_option', 'w'],
 ];
 
 const PRESETS = { thumb: 'w=200,h=200,fit=cover' };
