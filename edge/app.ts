@@ -15,6 +15,7 @@ export function createEdgeApp(apiPrefix = DEFAULT_API_PREFIX) {
   app.use(requestContext());
   app.route('/', healthRoutes());
   app.use('/img/*', allowMethods('GET'));
+  app.use('/cdn-cgi/image/*', allowMethods('GET'));
   app.route('/', imageRoutes());
   app.route('/', apiRoutes(apiPrefix));
   app.notFound((c) =>

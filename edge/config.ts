@@ -15,6 +15,7 @@ import {
   DEFAULT_MAX_FILE_SIZE,
 } from '../shared/config/defaults.js';
 import { type CompiledPresets, compilePresets, DEFAULT_PRESETS } from '../shared/options/index.js';
+import { parseSources, type Sources } from '../shared/sources/index.js';
 
 /** The values of SIGNED_URLS (see README, Signed URLs). */
 export const SIGNED_URL_POLICIES = ['off', 'presets-free', 'required'] as const;
@@ -137,6 +138,19 @@ const presets = z.pipe(
   }),
 );
 
+/** SOURCES: a JSON object of source name → base URL (shared/sources/config.ts parseSources). */
+const sources = z.pipe(
+  z.string(),
+  z.transform((v: string, ctx): Sources => {
+    try {
+      return parseSources(v);
+    } catch (err) {
+      ctx.issues.push({ code: 'custom', message: (err as Error).message, input: v });
+      return new Map();
+    }
+  }),
+);
+
 const secret = z.string().check(z.minLength(32, 'must be at least 32 characters long'));
 const text = (fallback: string) => z._default(z.string().check(z.minLength(1)), fallback);
 
@@ -163,9 +177,12 @@ const variables = z
       DEFAULT_API_PREFIX,
     ),
     SIGNED_URLS: z._default(oneOf(SIGNED_URL_POLICIES), 'presets-free'),
+    // The policy for /cdn-cgi/image/ URLs (Cloudflare's are unsigned); unset → SIGNED_URLS.
+    CDN_CGI_SIGNED_URLS: z.optional(oneOf(SIGNED_URL_POLICIES)),
     SIGNING_KEY: z.optional(secret),
     SIGNING_KEY_PREVIOUS: z.optional(secret),
     PRESETS: z._default(presets, () => compilePresets(DEFAULT_PRESETS)),
+    SOURCES: z._default(sources, () => new Map()),
     JWT_SECRET: z.optional(secret),
     JWKS_URL: z.optional(httpUrl),
     JWKS_CACHE_MAX_AGE_MS: int(0, 86_400_000, 600_000),
@@ -203,6 +220,8 @@ const variables = z
         ctx.issues.push({ code: 'custom', path: [path], message, input: e });
       if (e.SIGNED_URLS !== 'off' && !e.SIGNING_KEY)
         issue('SIGNING_KEY', `is required when SIGNED_URLS=${e.SIGNED_URLS}`);
+      else if (e.CDN_CGI_SIGNED_URLS !== undefined && e.CDN_CGI_SIGNED_URLS !== 'off' && !e.SIGNING_KEY)
+        issue('SIGNING_KEY', `is required when CDN_CGI_SIGNED_URLS=${e.CDN_CGI_SIGNED_URLS}`);
       if (!e.JWT_SECRET && !e.JWKS_URL) issue('JWT_SECRET', 'or JWKS_URL is required to verify API tokens');
       if (Boolean(e.CF_ZONE_ID) !== Boolean(e.CF_API_TOKEN)) {
         issue('CF_API_TOKEN', 'and CF_ZONE_ID must be set together');
@@ -236,8 +255,12 @@ function toConfig(e: z.output<typeof variables>) {
     },
     apiPrefix: e.API_PREFIX,
     signedUrls: e.SIGNED_URLS,
+    /** The signing policy of /cdn-cgi/image/ URLs: CDN_CGI_SIGNED_URLS, else SIGNED_URLS. */
+    cdnCgiSignedUrls: e.CDN_CGI_SIGNED_URLS ?? e.SIGNED_URLS,
     signingKeys: [e.SIGNING_KEY, e.SIGNING_KEY_PREVIOUS].filter((k): k is string => k !== undefined),
     presets: e.PRESETS,
+    /** SOURCES: the named bases remote images may come from (the origin fetches them). */
+    sources: e.SOURCES,
     jwt: {
       secret: e.JWT_SECRET,
       jwksUrl: e.JWKS_URL,

@@ -9,10 +9,13 @@ export function variantCacheKey(requestUrl: string, canonicalPath: string, forma
   return new Request(`${origin}${canonicalPath}?format=${format}`, { method: 'GET' });
 }
 
-/** Cache key for a brief 404 (an unknown id), independent of format. */
-export function notFoundCacheKey(requestUrl: string, id: string): Request {
+/**
+ * Cache key for a brief 404 (an unknown id, a missing source image), independent of options and
+ * format. `target` is the id or `@<source>/<canonical path>` (targetOf).
+ */
+export function notFoundCacheKey(requestUrl: string, target: string): Request {
   const origin = new URL(requestUrl).origin;
-  return new Request(`${origin}/img/__404__/${id}`, { method: 'GET' });
+  return new Request(`${origin}/img/__404__/${target}`, { method: 'GET' });
 }
 
 export function defaultCache(): Cache {

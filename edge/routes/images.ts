@@ -1,24 +1,33 @@
 /**
- * GET/HEAD /img/… — parse and canonicalize (shared/), enforce the signing policy, negotiate
- * f=auto, then Cache API → (miss) rate limit → origin → cache. Only 200s and brief 404s are
- * cached; errors never are.
+ * GET/HEAD /img/… and /cdn-cgi/image/… — parse and canonicalize (shared/), enforce the signing
+ * policy, negotiate f=auto, then Cache API → (miss) rate limit → origin → cache. Both URL forms
+ * reach one request type and one cache: `/cdn-cgi/image/width=800/a.jpg` is
+ * `/img/w=800/@default/a.jpg`. Only 200s and brief 404s are cached; errors never are.
+ *
+ * Uploaded images (`<id>`) are immutable; a remote image (`@<source>/<path>`) can change behind its
+ * URL, so its variants are stored with the origin's Cache-Control (the cached source's freshness)
+ * and tagged with sourceCacheTag for purging.
  */
 import { type Context, Hono } from 'hono';
 import { ImgedgeError, PROBLEM_CONTENT_TYPE } from '../../shared/errors.js';
-import { CACHE_IMMUTABLE } from '../../shared/http/cache-control.js';
+import { CACHE_IMMUTABLE, sharedMaxAge } from '../../shared/http/cache-control.js';
 import { etagMatches } from '../../shared/http/etag.js';
 import {
+  CLOUDFLARE_PREFIX,
   formatLabel,
   formatQuery,
   type ImageRequest,
+  parseCloudflareRequest,
   parseImageRequest,
   type RequestedFormat,
   requestFormat,
+  targetOf,
 } from '../../shared/options/index.js';
 import { verifyPath } from '../../shared/signature.js';
+import { sourceCacheTag, sourceUrl } from '../../shared/sources/index.js';
 import { cacheTagFor } from '../cache/purge.js';
 import { defaultCache, notFoundCacheKey, variantCacheKey } from '../cache/variant-cache.js';
-import type { EdgeConfig } from '../config.js';
+import type { EdgeConfig, SignedUrlPolicy } from '../config.js';
 import type { EdgeEnv } from '../env.js';
 import { enforceLimit } from '../middleware/rate-limit.js';
 import { originPool } from '../origin/pool.js';
@@ -30,62 +39,89 @@ interface Resolved {
   format: RequestedFormat;
 }
 
+/** A URL form: how it reads a request, and the signing policy that applies to it. */
+type Reader = (config: EdgeConfig, url: URL) => { request: ImageRequest; policy: SignedUrlPolicy };
+
+const imgedgeForm: Reader = (config, url) => ({
+  request: parseImageRequest(
+    url.pathname.slice('/img'.length),
+    url.searchParams,
+    config.presets,
+    config.sources,
+  ),
+  policy: config.signedUrls,
+});
+
+const cloudflareForm: Reader = (config, url) => ({
+  request: parseCloudflareRequest(
+    url.pathname.slice(CLOUDFLARE_PREFIX.length),
+    url.searchParams,
+    config.sources,
+  ),
+  policy: config.cdnCgiSignedUrls,
+});
+
 export function imageRoutes() {
   const app = new Hono<EdgeEnv>();
-
-  app.get('/img/*', async (c) => {
-    const config = c.get('config');
-    const resolved = await resolve(c, config);
-    const { request, format } = resolved;
-    const negotiated = format.kind === 'auto';
-    const cache = defaultCache();
-    const key = variantCacheKey(c.req.url, request.canonicalPath, formatLabel(format));
-
-    const hit = (await cache.match(key)) ?? (await cache.match(notFoundCacheKey(c.req.url, request.id)));
-    if (hit) {
-      c.set('cacheStatus', 'HIT');
-      return await finish(c, hit, 'HIT', negotiated);
-    }
-
-    c.set('cacheStatus', 'MISS');
-    // Only misses spend the client's budget: hits cost the origin nothing. Only CF-Connecting-IP
-    // identifies the client (X-Forwarded-For is client-controlled).
-    const ip = c.req.header('cf-connecting-ip');
-    const limitHeaders = ip
-      ? await enforceLimit(
-          c,
-          {
-            name: 'image',
-            limiter: limitersFor(c).image,
-            failOpen: true,
-            timeoutMs: config.limits.timeoutMs,
-          },
-          ip,
-        )
-      : {};
-    const out = await finish(c, await fromOrigin(c, config, resolved, key), 'MISS', negotiated);
-    for (const [name, value] of Object.entries(limitHeaders)) out.headers.set(name, value);
-    return out;
-  });
-
+  app.get('/img/*', (c) => serveImage(c, imgedgeForm));
+  app.get(`${CLOUDFLARE_PREFIX}*`, (c) => serveImage(c, cloudflareForm));
   return app;
 }
 
-async function resolve(c: Context<EdgeEnv>, config: EdgeConfig): Promise<Resolved> {
-  const url = new URL(c.req.url);
-  const request = parseImageRequest(url.pathname.slice('/img'.length), url.searchParams, config.presets);
-  await enforceSigningPolicy(config, request);
+async function serveImage(c: Context<EdgeEnv>, read: Reader): Promise<Response> {
+  const config = c.get('config');
+  const resolved = await resolve(c, config, read);
+  const { request, format } = resolved;
+  const negotiated = format.kind === 'auto';
+  const cache = defaultCache();
+  const key = variantCacheKey(c.req.url, request.canonicalPath, formatLabel(format));
+
+  const hit = (await cache.match(key)) ?? (await cache.match(notFoundCacheKey(c.req.url, targetOf(request))));
+  if (hit) {
+    c.set('cacheStatus', 'HIT');
+    return await finish(c, hit, 'HIT', negotiated);
+  }
+
+  c.set('cacheStatus', 'MISS');
+  // Only misses spend the client's budget: hits cost the origin nothing. Only CF-Connecting-IP
+  // identifies the client (X-Forwarded-For is client-controlled).
+  const ip = c.req.header('cf-connecting-ip');
+  const limitHeaders = ip
+    ? await enforceLimit(
+        c,
+        {
+          name: 'image',
+          limiter: limitersFor(c).image,
+          failOpen: true,
+          timeoutMs: config.limits.timeoutMs,
+        },
+        ip,
+      )
+    : {};
+  const out = await finish(c, await fromOrigin(c, config, resolved, key), 'MISS', negotiated);
+  for (const [name, value] of Object.entries(limitHeaders)) out.headers.set(name, value);
+  return out;
+}
+
+async function resolve(c: Context<EdgeEnv>, config: EdgeConfig, read: Reader): Promise<Resolved> {
+  const { request, policy } = read(config, new URL(c.req.url));
+  await enforceSigningPolicy(policy, config.signingKeys, request);
   return { request, format: requestFormat(request.options, c.req.header('accept')) };
 }
 
 /**
- * SIGNED_URLS: `off` never asks; `presets-free` lets a preset or the defaults (plus at most `f`)
- * through unsigned; `required` always asks. A refusal names the text to sign (`canonical`), which
- * anyone can work out from the URL: it reveals no key and no expected signature.
+ * SIGNED_URLS (CDN_CGI_SIGNED_URLS for /cdn-cgi/image/): `off` never asks; `presets-free` lets a
+ * preset or the defaults (plus at most `f`) through unsigned; `required` always asks. A refusal
+ * names the text to sign (`canonical`), which anyone can work out from the URL: it reveals no key
+ * and no expected signature.
  */
-async function enforceSigningPolicy(config: EdgeConfig, request: ImageRequest): Promise<void> {
-  if (config.signedUrls === 'off') return;
-  if (config.signedUrls === 'presets-free' && request.presetsFree && request.signature === undefined) return;
+async function enforceSigningPolicy(
+  policy: SignedUrlPolicy,
+  keys: readonly string[],
+  request: ImageRequest,
+): Promise<void> {
+  if (policy === 'off') return;
+  if (policy === 'presets-free' && request.presetsFree && request.signature === undefined) return;
   const extra = { canonical: request.signedPath };
   if (request.signature === undefined) {
     throw new ImgedgeError(
@@ -96,11 +132,39 @@ async function enforceSigningPolicy(config: EdgeConfig, request: ImageRequest): 
       },
     );
   }
-  if (!(await verifyPath(request.signedPath, request.signature, config.signingKeys))) {
+  if (!(await verifyPath(request.signedPath, request.signature, keys))) {
     throw new ImgedgeError('invalid_signature', `The URL signature does not match ${request.signedPath}`, {
       extra,
     });
   }
+}
+
+/** The Cache-Tag of everything stored for this request's image. */
+function cacheTagOf(request: ImageRequest): string {
+  return request.source === undefined ? cacheTagFor(request.id) : sourceCacheTag(request.source);
+}
+
+/**
+ * The Cache-Control a 200 is stored with: immutable for an uploaded image; for a remote image the
+ * origin's freshness (`public, max-age=N`), or undefined (not stored) when it gave none.
+ */
+function storedCacheControl(request: ImageRequest, origin: Response): string | undefined {
+  if (request.source === undefined) return CACHE_IMMUTABLE;
+  const maxAge = sharedMaxAge(origin.headers.get('cache-control'));
+  return maxAge === undefined ? undefined : `public, max-age=${maxAge}`;
+}
+
+/**
+ * Cloudflare's onerror=redirect: when the origin cannot make the variant (a failed fetch, a source
+ * that is no image, an overload, a timeout), the client is sent to the source image itself. A
+ * missing source (404) is answered as such: the redirect would only find the same 404.
+ */
+function redirectToSource(config: EdgeConfig, request: ImageRequest): Response | undefined {
+  if (request.onerror !== 'redirect' || request.source === undefined) return undefined;
+  return new Response(null, {
+    status: 302,
+    headers: { location: sourceUrl(config.sources, request.source), 'cache-control': 'no-store' },
+  });
 }
 
 async function fromOrigin(
@@ -109,24 +173,33 @@ async function fromOrigin(
   r: Resolved,
   key: Request,
 ): Promise<Response> {
-  const path = r.request.canonical === '' ? r.request.id : `${r.request.canonical}/${r.request.id}`;
-  // Only misses get here: a cache hit never touches the origins or their circuits.
-  const res = await originPool(config).fetch({
-    path: `/internal/v1/variants/${path}${formatQuery(r.format)}`,
-    init: { headers: { authorization: `Bearer ${config.originAuthToken}` } },
-    deadline: 'variant',
-    requestId: c.get('requestId'),
-  });
+  // The internal route is the canonical path with /img replaced (ids and @<source>/<path> alike).
+  const path = r.request.canonicalPath.slice('/img'.length);
+  let res: Response;
+  try {
+    // Only misses get here: a cache hit never touches the origins or their circuits.
+    res = await originPool(config).fetch({
+      path: `/internal/v1/variants${path}${formatQuery(r.format)}`,
+      init: { headers: { authorization: `Bearer ${config.originAuthToken}` } },
+      deadline: 'variant',
+      requestId: c.get('requestId'),
+    });
+  } catch (err) {
+    const redirect = redirectToSource(config, r.request);
+    if (redirect) return redirect;
+    throw err;
+  }
   if (res.status === 200) {
     const headers = new Headers();
     for (const h of ['content-type', 'content-length', 'etag']) {
       const v = res.headers.get(h);
       if (v !== null) headers.set(h, v);
     }
-    headers.set('cache-control', CACHE_IMMUTABLE);
-    headers.set('cache-tag', cacheTagFor(r.request.id));
+    const cacheControl = storedCacheControl(r.request, res);
+    headers.set('cache-control', cacheControl ?? 'no-store');
+    headers.set('cache-tag', cacheTagOf(r.request));
     const stored = new Response(res.body, { status: 200, headers });
-    c.executionCtx.waitUntil(defaultCache().put(key, stored.clone()));
+    if (cacheControl !== undefined) c.executionCtx.waitUntil(defaultCache().put(key, stored.clone()));
     return stored;
   }
   if (res.status === 404 && config.notFoundTtl > 0) {
@@ -134,11 +207,20 @@ async function fromOrigin(
     const headers = new Headers({
       'content-type': res.headers.get('content-type') ?? 'application/problem+json',
       'cache-control': `public, max-age=${config.notFoundTtl}`,
-      'cache-tag': cacheTagFor(r.request.id),
+      'cache-tag': cacheTagOf(r.request),
     });
     const stored = new Response(body, { status: 404, headers });
-    c.executionCtx.waitUntil(defaultCache().put(notFoundCacheKey(c.req.url, r.request.id), stored.clone()));
+    c.executionCtx.waitUntil(
+      defaultCache().put(notFoundCacheKey(c.req.url, targetOf(r.request)), stored.clone()),
+    );
     return stored;
+  }
+  if (res.status !== 404) {
+    const redirect = redirectToSource(config, r.request);
+    if (redirect) {
+      await res.body?.cancel();
+      return redirect;
+    }
   }
   // Everything else (400, 503 with Retry-After, 5xx) goes to the client as is and is never cached.
   const headers = new Headers({ 'cache-control': 'no-store' });

@@ -10,15 +10,35 @@
  * pads in the rotated frame. So for a quarter turn the box is given in un-rotated axes, except
  * for cover/contain, whose crop/pad would then be transposed: there the rotation runs first.
  * sharp also mirrors before it rotates, so for a quarter turn h and v swap.
+ *
+ * `crop` is a cover box worked out from the source (never enlarging). A focal point (`g=<x>x<y>`)
+ * on a cover or crop box is Cloudflare's gravity: the box lies over the resized image so that the
+ * box's point (x, y) is the image's point (x, y) — offset x·(image − box) — so the point is always
+ * in frame, 0x0 is the top-left crop and 0.5x0.5 the centre. sharp takes only named positions, so
+ * it is a resize to the covering size, then an extract of the box.
  */
+
 import type { Fit, ImageOptions } from '../../shared/options/types.js';
+import { parseFocalPoint } from '../../shared/options/values.js';
 
 export const MAX_OUTPUT_SIDE = 8192;
+
+/** The fits sharp knows (`crop` is planned as a `cover` box). */
+export type SharpFit = Exclude<Fit, 'crop'>;
+
+export interface ExtractBox {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
 
 export interface ResizePlan {
   width: number;
   height: number;
-  fit: Fit;
+  fit: SharpFit;
+  /** A focal-point crop: resize to width×height (fill, the covering size), then cut this box. */
+  extract?: ExtractBox;
 }
 
 export interface ResizeInput {
@@ -37,7 +57,7 @@ export function rotatesFirst(options: ImageOptions): boolean {
   const fit = options.fit ?? 'inside';
   return (
     isQuarterTurn(options) &&
-    (fit === 'cover' || fit === 'contain') &&
+    (fit === 'cover' || fit === 'contain' || fit === 'crop') &&
     options.w !== undefined &&
     options.h !== undefined
   );
@@ -57,9 +77,60 @@ export function planResize({ srcWidth, srcHeight, options }: ResizeInput): Resiz
   // Plan in the final image's axes…
   const [sw, sh] = quarterTurn ? [srcHeight, srcWidth] : [srcWidth, srcHeight];
   const plan = planFinal(sw, sh, options);
+  if (plan?.fit === 'cover') {
+    // sharp extracts after it rotates and mirrors, so the box is placed in the final frame: the
+    // point is moved there. (A cover box with a quarter turn rotates first, so the resize is in
+    // the final axes too; with 0 or 180 they are the source's, which are the same.)
+    const focal = focalPoint(options);
+    if (focal) return focalCrop(plan, sw, sh, toFinalAxes(focal, options));
+  }
   // …then hand sharp the box in the axes it resizes in.
   if (!plan || !quarterTurn || rotatesFirst(options)) return plan;
   return { ...plan, width: plan.height, height: plan.width };
+}
+
+interface Point {
+  x: number;
+  y: number;
+}
+
+/**
+ * The focal point of the options, in the source's fractions. None with trim: the trimmed frame is
+ * not known before decoding, so the crop falls back to the centre.
+ */
+function focalPoint(options: ImageOptions): Point | undefined {
+  if (options.g === undefined || options.trim !== undefined) return undefined;
+  return parseFocalPoint(options.g);
+}
+
+/** Where a point of the source lies after rot, then flip. */
+function toFinalAxes({ x, y }: Point, options: ImageOptions): Point {
+  let p: Point = { x, y };
+  if (options.rot === 90) p = { x: 1 - y, y: x };
+  else if (options.rot === 180) p = { x: 1 - x, y: 1 - y };
+  else if (options.rot === 270) p = { x: y, y: 1 - x };
+  if (options.flip === 'h' || options.flip === 'hv') p = { x: 1 - p.x, y: p.y };
+  if (options.flip === 'v' || options.flip === 'hv') p = { x: p.x, y: 1 - p.y };
+  return p;
+}
+
+/** Cover box → resize to the covering size, then the box at the focal point's relative place. */
+function focalCrop(box: ResizePlan, srcWidth: number, srcHeight: number, focal: Point): ResizePlan {
+  const scale = Math.max(box.width / srcWidth, box.height / srcHeight);
+  const width = Math.max(box.width, Math.round(srcWidth * scale));
+  const height = Math.max(box.height, Math.round(srcHeight * scale));
+  const place = (at: number, size: number, frame: number) => Math.round(at * (frame - size));
+  return {
+    width,
+    height,
+    fit: 'fill',
+    extract: {
+      left: place(focal.x, box.width, width),
+      top: place(focal.y, box.height, height),
+      width: box.width,
+      height: box.height,
+    },
+  };
 }
 
 function planFinal(srcWidth: number, srcHeight: number, options: ImageOptions): ResizePlan | undefined {
@@ -80,6 +151,16 @@ function planFinal(srcWidth: number, srcHeight: number, options: ImageOptions): 
     return bw === undefined
       ? { width: MAX_OUTPUT_SIDE, height: side(bh as number, srcHeight), fit: 'inside' }
       : { width: side(bw, srcWidth), height: MAX_OUTPUT_SIDE, fit: 'inside' };
+  }
+
+  if (fit === 'crop') {
+    // Cover without enlarging: shrink until the source covers the box, or keep its size; a side
+    // shorter than the box is not cut (Cloudflare's fit=crop).
+    const scale = Math.min(1, Math.max(bw / srcWidth, bh / srcHeight));
+    const width = Math.min(bw, srcWidth * scale);
+    const height = Math.min(bh, srcHeight * scale);
+    const cap = Math.min(1, MAX_OUTPUT_SIDE / width, MAX_OUTPUT_SIDE / height);
+    return { width: px(width * cap), height: px(height * cap), fit: 'cover' };
   }
 
   let k = Math.min(1, MAX_OUTPUT_SIDE / bw, MAX_OUTPUT_SIDE / bh);
@@ -122,6 +203,7 @@ export function resizedPixels(
   enlarge: boolean,
 ): number {
   if (!plan) return srcWidth * srcHeight;
+  if (plan.extract) return plan.extract.width * plan.extract.height;
   // cover crops to the box, contain pads to it, fill stretches to it.
   if (plan.fit !== 'inside' && plan.fit !== 'outside') return plan.width * plan.height;
   const rw = plan.width / srcWidth;

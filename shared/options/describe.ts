@@ -31,6 +31,8 @@ export function allowedOf(spec: OptionSpec): string {
       return 'rgb|rgba|rrggbb|rrggbbaa';
     case 'bool':
       return '0|1';
+    case 'gravity':
+      return `${spec.values.join('|')}|<x>x<y>`;
   }
 }
 
@@ -49,6 +51,8 @@ function phraseOf(spec: OptionSpec): string {
       return 'a hex colour rgb, rgba, rrggbb or rrggbbaa (without #)';
     case 'bool':
       return '0 or 1';
+    case 'gravity':
+      return `one of ${spec.values.join(', ')}, or a focal point <x>x<y> (each from 0 to 1 with at most 3 decimals)`;
   }
 }
 
@@ -57,13 +61,73 @@ function named(spec: OptionSpec, givenName: string): string {
   return givenName === spec.key ? spec.key : `${givenName} (${spec.key})`;
 }
 
-export function invalidValue(spec: OptionSpec, givenName: string, value: string): ImgedgeError {
+/** What an option accepts, when a dialect spells it otherwise than the option table. */
+export interface Accepts {
+  /** The `allowed` member: `a|b|c` or `min..max`. */
+  readonly allowed: string;
+  /** The phrase after "must be". */
+  readonly phrase: string;
+}
+
+export function invalidValue(
+  spec: OptionSpec,
+  givenName: string,
+  value: string,
+  accepts: Accepts = { allowed: allowedOf(spec), phrase: phraseOf(spec) },
+): ImgedgeError {
   return new ImgedgeError(
     'invalid_option',
-    `${named(spec, givenName)} must be ${phraseOf(spec)}, got ${quote(value)}`,
+    `${named(spec, givenName)} must be ${accepts.phrase}, got ${quote(value)}`,
     {
-      extra: { key: spec.key, value: echo(value), allowed: allowedOf(spec) },
+      extra: { key: spec.key, value: echo(value), allowed: accepts.allowed },
     },
+  );
+}
+
+/**
+ * An option (or a value of one) that another grammar has and imgedge does not: a 400 that says so
+ * and why. `key` is imgedge's key when there is one, else the name given.
+ */
+export function unsupportedOption(
+  givenName: string,
+  value: string,
+  reason: string,
+  key: string,
+  allowed: string,
+): ImgedgeError {
+  return new ImgedgeError('invalid_option', `${quote(`${givenName}=${value}`)} is not supported: ${reason}`, {
+    extra: { key: echo(key), value: echo(value), allowed },
+  });
+}
+
+/** A bad value for a dialect's name that is no table key (Cloudflare's `metadata`, `onerror`). */
+export function invalidNamedValue(name: string, value: string, accepts: Accepts): ImgedgeError {
+  return new ImgedgeError('invalid_option', `${name} must be ${accepts.phrase}, got ${quote(value)}`, {
+    extra: { key: echo(name), value: echo(value), allowed: accepts.allowed },
+  });
+}
+
+/** A dialect's option given twice (under the same or another of its names). */
+export function duplicateName(key: string, first: string, second: string, value: string): ImgedgeError {
+  const names = first === second ? first : `${second} (${first})`;
+  return new ImgedgeError(
+    'invalid_option',
+    `${names} is given more than once (second value ${quote(value)}); each option may appear once`,
+    { extra: { key: echo(key), value: echo(value), allowed: 'once' } },
+  );
+}
+
+/** An unknown name in a dialect (Cloudflare's): lists that dialect's names. */
+export function unknownDialectOption(
+  dialect: string,
+  name: string,
+  value: string,
+  names: readonly string[],
+): ImgedgeError {
+  return new ImgedgeError(
+    'invalid_option',
+    `unknown ${dialect} option ${quote(name)}; options are ${names.join(', ')}`,
+    { extra: { key: echo(name), value: echo(value), allowed: names.join('|') } },
   );
 }
 

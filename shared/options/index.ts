@@ -2,6 +2,8 @@
 
 export { type MediaRange, parseAccept } from './accept.js';
 export { canonicalize, normalizeOptions } from './canonical.js';
+export { CLOUDFLARE_OPTIONS, type CloudflareOption, parseCloudflareOptions } from './cloudflare.js';
+export { CLOUDFLARE_PREFIX, parseCloudflareRequest } from './cloudflare-request.js';
 export {
   FORMAT_PARAM,
   formatLabel,
@@ -30,10 +32,15 @@ export {
 } from './presets.js';
 export {
   canonicalPathOf,
+  type IdImageRequest,
   IMAGE_ID,
   type ImageRequest,
+  type ImageTarget,
   parseImageRequest,
   SIGNATURE_PARAM,
+  type SourceImageRequest,
+  targetOf,
 } from './request.js';
 export { OPTION_DEFAULTS, OPTION_KEYS, OPTION_SPECS, type OptionKey, type OptionSpec } from './spec.js';
 export * from './types.js';
+export { parseFocalPoint } from './values.js';

@@ -3,7 +3,15 @@
  * error messages and canonicalization are all driven from this table (see values.ts, parse.ts,
  * canonical.ts); adding an option means adding one row here.
  */
-import { FITS, FLIPS, FORMAT_OPTIONS, GRAVITIES, type ImageOptions, ROTATIONS } from './types.js';
+import {
+  FITS,
+  FLIPS,
+  FORMAT_OPTIONS,
+  GRAVITIES,
+  type Gravity,
+  type ImageOptions,
+  ROTATIONS,
+} from './types.js';
 
 export type OptionKey = keyof ImageOptions;
 type Value<K extends OptionKey> = NonNullable<ImageOptions[K]>;
@@ -33,6 +41,16 @@ export interface HexKind {
   readonly kind: 'hex';
 }
 
+/**
+ * A named gravity, or a focal point `<x>x<y>`: two numbers from 0 to 1 in the decimal grammar. The
+ * canonical text of a point is its two canonical numbers (`0.250x0.7` → `0.25x0.7`); `0.5x0.5` is
+ * `center`.
+ */
+export interface GravityKind {
+  readonly kind: 'gravity';
+  readonly values: readonly Gravity[];
+}
+
 /** `0` or `1`. */
 export interface BoolKind {
   readonly kind: 'bool';
@@ -43,7 +61,7 @@ type KindFor<V> = [V] extends [boolean]
   : [V] extends [number]
     ? IntKind | DecimalKind | EnumKind<V>
     : [V] extends [string]
-      ? EnumKind<V> | HexKind
+      ? EnumKind<V> | HexKind | GravityKind
       : never;
 
 /** A row of the table; the kind must fit the key's type in ImageOptions. */
@@ -66,7 +84,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { key: 'w', aliases: ['width'], ...DIMENSION },
   { key: 'h', aliases: ['height'], ...DIMENSION },
   { key: 'fit', aliases: [], kind: 'enum', values: FITS, default: 'inside' },
-  { key: 'g', aliases: ['gravity'], kind: 'enum', values: GRAVITIES, default: 'center' },
+  { key: 'g', aliases: ['gravity'], kind: 'gravity', values: GRAVITIES, default: 'center' },
   { key: 'f', aliases: ['format'], kind: 'enum', values: FORMAT_OPTIONS, default: 'auto' },
   { key: 'q', aliases: ['quality'], kind: 'int', min: 1, max: 100 },
   { key: 'dpr', aliases: [], kind: 'decimal', min: 1, max: 4, default: 1 },

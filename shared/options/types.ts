@@ -1,6 +1,10 @@
 /** Types of the image-options grammar (see DESIGN.md, "Public URL grammar"). */
 
-export const FITS = ['cover', 'contain', 'fill', 'inside', 'outside'] as const;
+/**
+ * `crop` is Cloudflare's: cover the box and crop to it, shrinking only; a side of the source shorter
+ * than the box keeps its length (a source smaller than the box comes out at its own size).
+ */
+export const FITS = ['cover', 'contain', 'fill', 'inside', 'outside', 'crop'] as const;
 export type Fit = (typeof FITS)[number];
 
 export const GRAVITIES = [
@@ -17,6 +21,14 @@ export const GRAVITIES = [
   'entropy',
 ] as const;
 export type Gravity = (typeof GRAVITIES)[number];
+
+/**
+ * A focal point `<x>x<y>`: fractions of the source's width and height (0 left/top .. 1 right/bottom,
+ * at most 3 decimals, canonical text as for decimals: `0.25x0.75`). Cloudflare's meaning: a crop
+ * (cover, crop) is placed so that its own point (x, y) lies on the source's point (x, y), so the point
+ * is always in frame and `0x0` keeps the top-left corner. `0.5x0.5` is `center`.
+ */
+export type FocalPoint = `${number}x${number}`;
 
 /** Formats imgedge can encode. */
 export const OUTPUT_FORMATS = ['avif', 'webp', 'jpeg', 'png', 'gif'] as const;
@@ -40,7 +52,7 @@ export interface ImageOptions {
   w?: number;
   h?: number;
   fit?: Fit;
-  g?: Gravity;
+  g?: Gravity | FocalPoint;
   f?: FormatOption;
   q?: number;
   dpr?: number;

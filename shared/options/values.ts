@@ -10,6 +10,8 @@ const INT = /^(?:0|[1-9][0-9]*)$/;
 const DECIMAL = /^(?:0|[1-9][0-9]*)(?:\.[0-9]{1,3})?$/;
 // Hex digits are case-insensitive by convention; the canonical form is lower-case.
 const HEX = /^(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$/;
+const FRACTION = '(0|1)(?:\\.[0-9]{1,3})?';
+const FOCAL_POINT = new RegExp(`^${FRACTION}x${FRACTION}$`);
 
 /** Returned by decode when the text is not a valid value for the spec. */
 export const INVALID: unique symbol = Symbol('invalid');
@@ -28,7 +30,25 @@ export function decodeValue(spec: OptionSpec, text: string): Decoded {
       return HEX.test(text) ? normalizeHex(text) : INVALID;
     case 'bool':
       return text === '1' ? true : text === '0' ? false : INVALID;
+    case 'gravity':
+      return (spec.values as readonly string[]).find((v) => v === text) ?? decodeFocalPoint(text);
   }
+}
+
+/** `0.250x0.7` → `0.25x0.7`; `0.5x0.5` → `center`. */
+function decodeFocalPoint(text: string): string | typeof INVALID {
+  const point = parseFocalPoint(text);
+  if (point === undefined) return INVALID;
+  return point.x === 0.5 && point.y === 0.5 ? 'center' : `${point.x}x${point.y}`;
+}
+
+/** The fractions of a focal point `<x>x<y>` (each 0..1, at most 3 decimals), or undefined. */
+export function parseFocalPoint(text: string): { x: number; y: number } | undefined {
+  if (!FOCAL_POINT.test(text)) return undefined;
+  const [xText = '', yText = ''] = text.split('x');
+  const x = Number(xText);
+  const y = Number(yText);
+  return x <= 1 && y <= 1 ? { x, y } : undefined;
 }
 
 function inRange(n: number, min: number, max: number): number | typeof INVALID {

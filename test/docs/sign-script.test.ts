@@ -64,6 +64,29 @@ describe('npm run sign', () => {
     expect(await verified(run.stdout, ENV_KEY)).toBe(text);
   });
 
+  it('a remote image: /img/…/@<source>/<path> signs like an id', async () => {
+    const run = sign('/img/@shop/a%2Db.jpg?width=800', { env: { SIGNING_KEY: ENV_KEY } });
+    expect(run.status, run.stderr).toBe(0);
+    expect(await verified(run.stdout, ENV_KEY)).toBe('/img/w=800/@shop/a-b.jpg');
+  });
+
+  it('a /cdn-cgi/image/ URL stays as written, signed over its imgedge canonical path', async () => {
+    const env = { SIGNING_KEY: ENV_KEY, SOURCES: '{"default":"https://www.example.com/"}' };
+    for (const input of [
+      '/cdn-cgi/image/width=800,format=auto/uploads/a.jpg',
+      '/cdn-cgi/image/width=800/https://www.example.com/uploads/a.jpg?sig=stale',
+    ]) {
+      const run = sign(input, { env });
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout.startsWith(input.replace('?sig=stale', '?sig='))).toBe(true);
+      const sig = run.stdout.slice(run.stdout.indexOf('?sig=') + 5);
+      expect(await verifyPath('/img/w=800/@default/uploads/a.jpg', sig, [ENV_KEY])).toBe(true);
+    }
+    const outside = sign('/cdn-cgi/image/width=800/https://evil.example/a.jpg', { env });
+    expect(outside.status).toBe(1);
+    expect(outside.stderr).toContain('404 not_found');
+  });
+
   it('keeps the scheme and host of a full URL', async () => {
     const run = sign(`https://img.example.com/img/${ID}?w=300`, { env: { SIGNING_KEY: ENV_KEY } });
     expect(run.status, run.stderr).toBe(0);

@@ -136,6 +136,18 @@ describe('edge config', () => {
     [{ SIGNED_URLS: 'bogus' }, 'SIGNED_URLS must be one of off, presets-free, required (got "bogus")'],
     [{ PRESETS: '{bad json' }, 'PRESETS is not valid JSON: '],
     [{ PRESETS: '["w=200"]' }, 'PRESETS must be a JSON object of preset name → options'],
+    [{ SOURCES: '{bad json' }, 'SOURCES is not valid JSON: '],
+    [{ SOURCES: '["https://a.example/"]' }, 'SOURCES must be a JSON object of source name → base URL'],
+    [{ SOURCES: '{"shop":"ftp://a.example/"}' }, 'SOURCES source shop must be an http(s) URL'],
+    [{ SOURCES: '{"Shop":"https://a.example/"}' }, 'SOURCES source name "Shop" must match'],
+    [
+      { CDN_CGI_SIGNED_URLS: 'open' },
+      'CDN_CGI_SIGNED_URLS must be one of off, presets-free, required (got "open")',
+    ],
+    [
+      { SIGNED_URLS: 'off', CDN_CGI_SIGNED_URLS: 'required', SIGNING_KEY: '' },
+      'SIGNING_KEY is required when CDN_CGI_SIGNED_URLS=required',
+    ],
   ])('refuses %j naming the variable', (patch, message) => {
     const found = problems({ ...base, ...patch });
     expect(found).toHaveLength(1);
@@ -172,6 +184,29 @@ describe('edge config', () => {
       cooldownMs: 12_000,
     });
     expect(parseEdgeConfig({ ...base, ORIGIN_BREAKER_FAILURE_RATE: '100' }).breaker.failureRate).toBe(1);
+  });
+
+  it('SOURCES: none by default; parsed with parseSources (bases end in /)', () => {
+    expect(parseEdgeConfig(base).sources.size).toBe(0);
+    const c = parseEdgeConfig({
+      ...base,
+      SOURCES: '{"default":"https://www.example.com","shop":"https://cdn.shop.example/images"}',
+    });
+    expect([...c.sources]).toEqual([
+      ['default', 'https://www.example.com/'],
+      ['shop', 'https://cdn.shop.example/images/'],
+    ]);
+  });
+
+  it('CDN_CGI_SIGNED_URLS follows SIGNED_URLS unless set', () => {
+    expect(parseEdgeConfig(base).cdnCgiSignedUrls).toBe('presets-free');
+    expect(parseEdgeConfig({ ...base, SIGNED_URLS: 'required' }).cdnCgiSignedUrls).toBe('required');
+    const migrating = parseEdgeConfig({ ...base, CDN_CGI_SIGNED_URLS: 'off' });
+    expect([migrating.signedUrls, migrating.cdnCgiSignedUrls]).toEqual(['presets-free', 'off']);
+    expect(
+      parseEdgeConfig({ ...base, SIGNING_KEY: '', SIGNED_URLS: 'off', CDN_CGI_SIGNED_URLS: 'off' })
+        .cdnCgiSignedUrls,
+    ).toBe('off');
   });
 
   it('needs no signing key when signing is off', () => {

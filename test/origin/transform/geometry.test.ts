@@ -101,9 +101,85 @@ describe('planResize', () => {
   });
 });
 
+describe('planResize: fit=crop and focal points', () => {
+  it('crop is a cover box that never enlarges; a side shorter than the box keeps its length', () => {
+    expect(plan(600, 400, { w: 300, h: 300, fit: 'crop' })).toEqual({
+      width: 300,
+      height: 300,
+      fit: 'cover',
+    });
+    expect(plan(600, 400, { w: 800, h: 800, fit: 'crop' })).toEqual({
+      width: 600,
+      height: 400,
+      fit: 'cover',
+    });
+    expect(plan(600, 400, { w: 500, h: 800, fit: 'crop' })).toEqual({
+      width: 500,
+      height: 400,
+      fit: 'cover',
+    });
+    expect(plan(600, 400, { w: 800, h: 800, fit: 'crop', enlarge: true })).toEqual({
+      width: 600,
+      height: 400,
+      fit: 'cover',
+    });
+    // 9000×20 covering 9000×20 stays under the cap, keeping its aspect.
+    expect(plan(9000, 20, { w: 9000, h: 20, fit: 'crop' })).toEqual({
+      width: 8192,
+      height: 18,
+      fit: 'cover',
+    });
+  });
+
+  it('a focal point: resize to the covering size, then the box at x·(image − box), y·(image − box)', () => {
+    expect(plan(600, 400, { w: 300, h: 300, fit: 'cover', g: '0x0' })).toEqual({
+      width: 450,
+      height: 300,
+      fit: 'fill',
+      extract: { left: 0, top: 0, width: 300, height: 300 },
+    });
+    expect(plan(600, 400, { w: 300, h: 300, fit: 'cover', g: '1x1' })?.extract).toEqual({
+      left: 150,
+      top: 0,
+      width: 300,
+      height: 300,
+    });
+    expect(plan(900, 900, { w: 300, h: 900, fit: 'crop', g: '0.33x0.5' })?.extract).toEqual({
+      left: 198,
+      top: 0,
+      width: 300,
+      height: 900,
+    });
+    // After a half turn the point is on the other side.
+    expect(plan(600, 400, { w: 300, h: 300, fit: 'cover', g: '0x0', rot: 180 })?.extract?.left).toBe(150);
+    // Mirrored left-right after a quarter turn: (0, 0) → (1, 0) → (0, 0).
+    expect(plan(600, 400, { w: 300, h: 300, fit: 'cover', g: '0x0', rot: 90, flip: 'h' })?.extract).toEqual({
+      left: 0,
+      top: 0,
+      width: 300,
+      height: 300,
+    });
+  });
+
+  it('no extract where nothing is cropped, or with trim (the centre then)', () => {
+    expect(plan(600, 400, { w: 300, h: 300, fit: 'contain', g: '0x0' })).toEqual({
+      width: 300,
+      height: 300,
+      fit: 'contain',
+    });
+    expect(plan(600, 400, { w: 300, g: '0x0' })?.extract).toBeUndefined();
+    expect(plan(600, 400, { w: 300, h: 300, fit: 'cover', g: '0x0', trim: 10 })).toEqual({
+      width: 300,
+      height: 300,
+      fit: 'cover',
+    });
+  });
+});
+
 describe('rotate/flip mapping', () => {
-  it('rotates first only for a quarter turn with a cover/contain box', () => {
+  it('rotates first only for a quarter turn with a cover/contain/crop box', () => {
     expect(rotatesFirst({ rot: 90, w: 10, h: 10, fit: 'cover' })).toBe(true);
+    expect(rotatesFirst({ rot: 90, w: 10, h: 10, fit: 'crop' })).toBe(true);
     expect(rotatesFirst({ rot: 270, w: 10, h: 10, fit: 'contain' })).toBe(true);
     expect(rotatesFirst({ rot: 180, w: 10, h: 10, fit: 'cover' })).toBe(false);
     expect(rotatesFirst({ rot: 90, w: 10, fit: 'cover' })).toBe(false);
@@ -129,5 +205,7 @@ describe('outputPixels', () => {
     expect(outputPixels(400, 300, { w: 800 })).toBe(400 * 300);
     expect(outputPixels(400, 300, { w: 800, enlarge: true })).toBe(800 * 600);
     expect(outputPixels(4000, 3000, { w: 800, rot: 90 })).toBe(800 * 1067);
+    expect(outputPixels(4000, 3000, { w: 800, h: 800, fit: 'cover', g: '0.2x0.8' })).toBe(800 * 800);
+    expect(outputPixels(400, 300, { w: 800, h: 800, fit: 'crop' })).toBe(400 * 300);
   });
 });

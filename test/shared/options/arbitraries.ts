@@ -90,13 +90,25 @@ const colour = fc
     return { value, text: upper ? text.toUpperCase() : text };
   });
 
+/** A fraction 0..1 in thousandths, spelled shortest (`0.25`) or padded (`0.250`, `1.000`). */
+const fraction = fc.tuple(fc.integer({ min: 0, max: 1000 }), fc.boolean()).map(([m, padded]) => ({
+  value: m / 1000,
+  text: padded ? (m / 1000).toFixed(3) : String(m / 1000),
+}));
+
+/** A focal point `<x>x<y>`; its centre 0.5x0.5 is the named `center`. */
+const focalPoint = fc.tuple(fraction, fraction).map(([x, y]) => ({
+  value: x.value === 0.5 && y.value === 0.5 ? 'center' : `${x.value}x${y.value}`,
+  text: `${x.text}x${y.text}`,
+}));
+
 const bool = fc.boolean().map((v) => ({ value: v, text: v ? '1' : '0' }));
 
 const VALUES: Record<Key, fc.Arbitrary<{ value: unknown; text: string }>> = {
   w: int(1, 8192),
   h: int(1, 8192),
   fit: oneOf(...FITS),
-  g: oneOf(...GRAVITIES),
+  g: fc.oneof(oneOf(...GRAVITIES), focalPoint),
   f: oneOf(...FORMAT_OPTIONS),
   q: int(1, 100),
   dpr: decimal(1, 4),

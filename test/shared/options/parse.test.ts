@@ -23,6 +23,7 @@ const ACCEPTED: [string, ImageOptions, string][] = [
   ['fit=fill', { fit: 'fill' }, 'fit=fill'],
   ['fit=outside', { fit: 'outside' }, 'fit=outside'],
   ['fit=inside', { fit: 'inside' }, ''],
+  ['fit=crop', { fit: 'crop' }, 'fit=crop'],
   ...([
     'north',
     'northeast',
@@ -37,6 +38,14 @@ const ACCEPTED: [string, ImageOptions, string][] = [
   ].map((g) => [`g=${g}`, { g }, `g=${g}`]) as [string, ImageOptions, string][]),
   ['g=center', { g: 'center' }, ''],
   ['gravity=attention', { g: 'attention' }, 'g=attention'],
+  // A focal point: two fractions, canonical as decimals; its centre is `center`.
+  ['g=0.25x0.75', { g: '0.25x0.75' }, 'g=0.25x0.75'],
+  ['g=0.250x0.7', { g: '0.25x0.7' }, 'g=0.25x0.7'],
+  ['g=0x1', { g: '0x1' }, 'g=0x1'],
+  ['g=1.000x0.0', { g: '1x0' }, 'g=1x0'],
+  ['gravity=0.001x0.999', { g: '0.001x0.999' }, 'g=0.001x0.999'],
+  ['g=0.5x0.5', { g: 'center' }, ''],
+  ['g=0.500x0.50', { g: 'center' }, ''],
   ['f=auto', { f: 'auto' }, ''],
   ...(['avif', 'webp', 'jpeg', 'png', 'gif'].map((f) => [`f=${f}`, { f }, `f=${f}`]) as [
     string,
@@ -196,9 +205,14 @@ describe('error messages', () => {
   it.each([
     ['dpr=5', 'dpr must be a number from 1 to 4 with at most 3 decimals, got "5"', '1..4'],
     [
-      'fit=crop',
-      'fit must be one of cover, contain, fill, inside, outside, got "crop"',
-      'cover|contain|fill|inside|outside',
+      'fit=squash',
+      'fit must be one of cover, contain, fill, inside, outside, crop, got "squash"',
+      'cover|contain|fill|inside|outside|crop',
+    ],
+    [
+      'g=0.5x1.5',
+      'g must be one of center, north, northeast, east, southeast, south, southwest, west, northwest, attention, entropy, or a focal point <x>x<y> (each from 0 to 1 with at most 3 decimals), got "0.5x1.5"',
+      'center|north|northeast|east|southeast|south|southwest|west|northwest|attention|entropy|<x>x<y>',
     ],
     ['rot=45', 'rot must be one of 0, 90, 180, 270, got "45"', '0|90|180|270'],
     ['anim=yes', 'anim must be 0 or 1, got "yes"', '0|1'],

@@ -9,6 +9,7 @@ import {
   parseImageRequest,
   parseOptions,
 } from '../../../shared/options/index.js';
+import { parseSources } from '../../../shared/sources/index.js';
 import { dropDefaults, imageId, spelledOptions, toOptions, toPathForm, toQuery } from './arbitraries.js';
 
 const ID = 'Ab3_-xYz09';
@@ -141,6 +142,66 @@ describe('parseImageRequest', () => {
   });
 });
 
+describe('parseImageRequest: a remote image @<source>/<path> where the id stands', () => {
+  const SOURCES = parseSources('{"shop":"https://cdn.shop.example/images/"}');
+
+  it('reads /img/@<source>/<path>, with options, a preset, the query and sig', () => {
+    expect(parseImageRequest('/@shop/products/shoe.jpg', none, PRESETS, SOURCES)).toStrictEqual({
+      source: { source: 'shop', path: 'products/shoe.jpg' },
+      options: {},
+      canonical: '',
+      canonicalPath: '/img/@shop/products/shoe.jpg',
+      signedPath: '/img/@shop/products/shoe.jpg',
+      presetsFree: true,
+    });
+    const opts = parseImageRequest(
+      '/height=60,w=120/@shop/a%2Db%20c.jpg',
+      new URLSearchParams('sig=x'),
+      PRESETS,
+    );
+    expect(opts).toStrictEqual({
+      source: { source: 'shop', path: 'a-b%20c.jpg' },
+      options: { w: 120, h: 60 },
+      canonical: 'w=120,h=60',
+      canonicalPath: '/img/w=120,h=60/@shop/a-b%20c.jpg',
+      signedPath: '/img/w=120,h=60/@shop/a-b%20c.jpg',
+      signature: 'x',
+      presetsFree: false,
+    });
+    const preset = parseImageRequest('thumb/@shop/p.jpg', new URLSearchParams('f=webp'), PRESETS, SOURCES);
+    expect(preset).toMatchObject({
+      canonicalPath: '/img/w=200,h=200,fit=cover,f=webp/@shop/p.jpg',
+      signedPath: '/img/thumb/@shop/p.jpg?f=webp',
+      preset: 'thumb',
+      presetsFree: true,
+    });
+    expect(parseImageRequest('@shop/p.jpg', new URLSearchParams('w=5'), PRESETS).canonicalPath).toBe(
+      '/img/w=5/@shop/p.jpg',
+    );
+  });
+
+  it('an unknown source is not_found when SOURCES is given; a bad path is invalid_request', () => {
+    const unknown = (() => {
+      try {
+        parseImageRequest('/w=1/@other/p.jpg', none, PRESETS, SOURCES);
+      } catch (err) {
+        return err as ImgedgeError;
+      }
+    })();
+    expect([unknown?.code, unknown?.status]).toEqual(['not_found', 404]);
+    // Without SOURCES (npm run sign, say) the name is not checked.
+    expect(parseImageRequest('/w=1/@other/p.jpg', none, PRESETS).source).toEqual({
+      source: 'other',
+      path: 'p.jpg',
+    });
+    for (const path of ['@shop', '@shop/', '@shop/a/../b', '@shop/a%2Fb', 'w=1/@shop/.', '@SHOP/a']) {
+      expect(() => parseImageRequest(path, none, PRESETS, SOURCES), path).toThrow(
+        expect.objectContaining({ code: 'invalid_request' }),
+      );
+    }
+  });
+});
+
 describe('compilePresets', () => {
   it('compiles valid presets', () => {
     const compiled = compilePresets(PRESETS);
@@ -158,7 +219,7 @@ describe('compilePresets', () => {
     [{ 'a=b': 'w=1' }, 'invalid image preset "a=b"'],
     [{ 'a,b': 'w=1' }, 'invalid image preset "a,b"'],
     [{ '': 'w=1' }, 'invalid image preset ""'],
-    [{ ok: 'w=1', broken: 'fit=crop' }, 'invalid image preset "broken": fit must be one of'],
+    [{ ok: 'w=1', broken: 'fit=squash' }, 'invalid image preset "broken": fit must be one of'],
     [{ thumb: 42 as unknown as string }, 'invalid image preset "thumb": its value must be an option string'],
   ])('throws a clear error for %j', (record, message) => {
     try {
@@ -172,7 +233,37 @@ describe('compilePresets', () => {
   });
 });
 
+const sourceRef = fc
+  .tuple(
+    fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,31}$/),
+    fc.array(fc.stringMatching(/^[A-Za-z0-9._~-]{1,12}$/), { minLength: 1, maxLength: 4 }),
+  )
+  .filter(([, segments]) => segments.every((s) => s !== '.' && s !== '..'))
+  .map(([source, segments]) => `@${source}/${segments.join('/')}`);
+
 describe('canonicalPath (properties)', () => {
+  it('is equal across path, query and preset forms for a source image too', () => {
+    fc.assert(
+      fc.property(spelledOptions, sourceRef, (list, target) => {
+        const canonical = canonicalize(toOptions(list));
+        const expected = canonical === '' ? `/img/${target}` : `/img/${canonical}/${target}`;
+        const pathForm = toPathForm(list);
+        const forms = [
+          parseImageRequest(pathForm === '' ? target : `/${pathForm}/${target}`, none, {}),
+          parseImageRequest(`/${target}`, toQuery(list), {}),
+          parseImageRequest(`/p/${target}`, none, compilePresets({ p: pathForm })),
+        ];
+        for (const req of forms) {
+          expect(req.canonicalPath).toBe(expected);
+          expect(req.options).toStrictEqual(dropDefaults(toOptions(list)));
+          expect(req.id).toBeUndefined();
+          expect(`@${req.source?.source}/${req.source?.path}`).toBe(target);
+        }
+        expect(parseImageRequest(expected.slice('/img'.length), none, {}).canonicalPath).toBe(expected);
+      }),
+    );
+  });
+
   it('is equal across path, query, split path+query, alias and preset forms', () => {
     fc.assert(
       fc.property(spelledOptions, imageId, fc.nat(), (list, id, cut) => {
