@@ -153,6 +153,9 @@ export class SourceFetcher {
         headers: this.requestHeaders(validators),
         signal,
       });
+      // Body errors reach us through the reads below; one emitted after we stopped reading (the
+      // source hanging up on a body we gave up on) is expected, not a crash.
+      res.body.on('error', () => {});
       const status = res.statusCode;
       if (REDIRECTS.has(status)) {
         await res.body.dump();
@@ -283,9 +286,8 @@ export class SourceFetcher {
   }
 }
 
-/** Stop reading a body and close its connection (the abort it raises is expected: swallowed). */
+/** Stop reading a body and close its connection (the abort it raises is swallowed, see follow). */
 function abandon(body: Dispatcher.ResponseData['body']): void {
-  body.on('error', () => {});
   body.destroy();
 }
 

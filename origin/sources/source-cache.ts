@@ -77,17 +77,25 @@ type Outcome = 'revalidated_304' | 'fetched_200' | 'not_found';
 export class SourceCache {
   constructor(private readonly deps: SourceCacheDeps) {}
 
-  /** The bytes to serve `ref` from, fetching or revalidating when needed; 404 when the source has none. */
-  async resolve(ref: SourceRef, log: Logger): Promise<ResolvedSource> {
+  /**
+   * The bytes to serve `ref` from, fetching or revalidating when needed; 404 when the source has
+   * none. `reload`: fetch the whole image again whatever the row says (its bytes went missing).
+   */
+  async resolve(ref: SourceRef, log: Logger, options: { reload?: boolean } = {}): Promise<ResolvedSource> {
     this.assertKnown(ref);
-    const row = await getSourceRow(this.deps.db, ref.source, ref.path);
-    if (row && row.remaining > 0) {
-      this.deps.metrics.sourceFetches.inc({ source: ref.source, result: row.sha256 ? 'fresh' : 'negative' });
-      return answer(entryOf(row));
+    if (!options.reload) {
+      const row = await getSourceRow(this.deps.db, ref.source, ref.path);
+      if (row && row.remaining > 0) {
+        this.deps.metrics.sourceFetches.inc({
+          source: ref.source,
+          result: row.sha256 ? 'fresh' : 'negative',
+        });
+        return answer(entryOf(row));
+      }
     }
-    const entry = await this.deps.flight.run(flightKey(ref), {
-      fetchExisting: () => this.freshEntry(ref),
-      produce: () => this.refresh(ref, log),
+    const entry = await this.deps.flight.run(`${flightKey(ref)}${options.reload ? ':reload' : ''}`, {
+      fetchExisting: () => (options.reload ? Promise.resolve(undefined) : this.freshEntry(ref)),
+      produce: () => this.refresh(ref, log, !options.reload),
     });
     return answer(entry);
   }

@@ -96,12 +96,14 @@ export function variantRoutes(variantService: VariantService, sourceCache: Sourc
       try {
         variant = await variantService.get(req, source.sha256);
       } catch (err) {
-        // The bytes went between the lookup and the read (the source changed or was purged
-        // through another request): look again, once.
         if (!isImgedgeError(err) || err.code !== 'not_found') throw err;
+        // The bytes went between the lookup and the read: the source changed or was purged
+        // through another request (look again), or they are missing (fetch them again). Once.
         const again = await sourceCache.resolve(target.ref, c.var.log);
-        if (again.sha256 === source.sha256) throw err;
-        source = again;
+        source =
+          again.sha256 === source.sha256
+            ? await sourceCache.resolve(target.ref, c.var.log, { reload: true })
+            : again;
         variant = await variantService.get(req, source.sha256);
       }
       sha256 = source.sha256;
