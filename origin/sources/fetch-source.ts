@@ -168,6 +168,9 @@ export class SourceFetcher {
             url.href,
           );
         }
+        if (!URL.canParse(location, url.href)) {
+          throw sourceError(status, `The source answered ${status} with an invalid Location`);
+        }
         url = new URL(location, url);
         continue;
       }

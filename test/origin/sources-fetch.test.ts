@@ -21,6 +21,7 @@ import {
   svgImage,
   truncatedJpeg,
 } from '../support/images.js';
+import { parseExposition } from '../support/metrics.js';
 import { startTestOrigin, type TestOrigin } from '../support/origin.js';
 import {
   etagOf,
@@ -378,6 +379,7 @@ describeDb('remote sources: fetch, cache, revalidate, purge', () => {
       server.on('/img/nowhere', (_req, res) => {
         res.writeHead(302).end();
       });
+      server.on('/img/badloc', redirectHandler('http://[::1'));
     });
 
     it('follows up to 3 redirects under the base', async () => {
@@ -407,6 +409,7 @@ describeDb('remote sources: fetch, cache, revalidate, purge', () => {
         'scheme',
       );
       await expectProblem(await variant('w=10/@t/nowhere'), 502, 'source_error');
+      await expectProblem(await variant('w=10/@t/badloc'), 502, 'source_error');
     });
   });
 
@@ -556,6 +559,11 @@ describeDb('remote sources: fetch, cache, revalidate, purge', () => {
       await m('imgedge_source_fetch_duration_seconds_count', { source: 't', result: 'fetched_200' }),
     ).toBeGreaterThan(3);
     expect(await m('imgedge_source_refusals_total', { reason: 'outside_base' })).toBe(3);
+    const { types } = parseExposition(await (await fetch(`${origin.url}/metrics`)).text());
+    expect(types.get('imgedge_source_fetches_total')).toBe('counter');
+    expect(types.get('imgedge_source_fetch_bytes_total')).toBe('counter');
+    expect(types.get('imgedge_source_refusals_total')).toBe('counter');
+    expect(types.get('imgedge_source_fetch_duration_seconds')).toBe('histogram');
     expect(
       origin.logs.some((l) => l.msg === 'source refused' && l.reason === 'outside_base' && l.request_id),
     ).toBe(true);
