@@ -140,8 +140,12 @@ export class SourceCache {
   /** One request to the source (conditional when a copy is cached), and the row it leaves. */
   private async refresh(ref: SourceRef, log: Logger, conditional = true): Promise<SourceEntry> {
     const row = await getSourceRow(this.deps.db, ref.source, ref.path);
+    // Conditional only with a copy and something to validate it by (a source with neither ETag
+    // nor Last-Modified is fetched whole each time it goes stale).
     const validators: Validators | undefined =
-      conditional && row?.sha256 ? { etag: row.etag, lastModified: row.lastModified } : undefined;
+      conditional && row?.sha256 && (row.etag || row.lastModified)
+        ? { etag: row.etag, lastModified: row.lastModified }
+        : undefined;
     const started = performance.now();
     let result: FetchResult;
     try {

@@ -197,6 +197,20 @@ describeDb('remote sources: fetch, cache, revalidate, purge', () => {
     ).toBe(1);
   });
 
+  it('a source without ETag or Last-Modified is fetched whole when stale (same bytes: same ETag)', async () => {
+    const png = await solidPng(BLUE, 20, 20);
+    server.on('/img/plain.png', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(png.length) }).end(png);
+    });
+    const first = await ok(await variant('w=10/@t/plain.png'));
+    await makeStale('plain.png');
+    const second = await ok(await variant('w=10/@t/plain.png'));
+    expect(server.count('/img/plain.png')).toBe(2);
+    expect(server.count('/img/plain.png', true)).toBe(0);
+    expect(second.res.headers.get('etag')).toBe(first.res.headers.get('etag'));
+    expect((await row('plain.png'))?.remaining).toBeGreaterThan(SOURCE_TTL - 30);
+  });
+
   it('a changed source image gives new bytes, a new ETag and new variants; the old bytes go', async () => {
     let current = await solidPng(RED);
     const first = await solidPng(RED);
