@@ -22,7 +22,7 @@ import {
   truncatedJpeg,
 } from '../support/images.js';
 import { parseExposition } from '../support/metrics.js';
-import { startTestOrigin, type TestOrigin } from '../support/origin.js';
+import { startTestOrigin, type TestOrigin, testStorageKind } from '../support/origin.js';
 import {
   etagOf,
   imageHandler,
@@ -518,20 +518,24 @@ describeDb('remote sources: fetch, cache, revalidate, purge', () => {
     });
   });
 
-  it('bytes missing from the store (removed behind its back) are fetched again, not a 404', async () => {
-    const png = await solidPng(GREEN, 24, 24);
-    server.on(
-      '/img/heal.png',
-      imageHandler(() => png),
-    );
-    await ok(await variant('w=10/@t/heal.png'));
-    await origin.originals.remove(sha256Hex(png));
-    // Another variant: not in the variant cache, so the original is read — and found missing.
-    await ok(await variant('w=12/@t/heal.png'));
-    expect(server.count('/img/heal.png')).toBe(2);
-    expect(server.count('/img/heal.png', true)).toBe(0); // the whole image, not a 304
-    expect(await origin.originals.exists(sha256Hex(png))).toBe(true);
-  });
+  // With S3 the origin's in-memory cache of originals (ORIGINAL_CACHE_BYTES) still holds them.
+  it.skipIf(testStorageKind === 's3')(
+    'bytes missing from the store (removed behind its back) are fetched again, not a 404',
+    async () => {
+      const png = await solidPng(GREEN, 24, 24);
+      server.on(
+        '/img/heal.png',
+        imageHandler(() => png),
+      );
+      await ok(await variant('w=10/@t/heal.png'));
+      await origin.originals.remove(sha256Hex(png));
+      // Another variant: not in the variant cache, so the original is read — and found missing.
+      await ok(await variant('w=12/@t/heal.png'));
+      expect(server.count('/img/heal.png')).toBe(2);
+      expect(server.count('/img/heal.png', true)).toBe(0); // the whole image, not a 304
+      expect(await origin.originals.exists(sha256Hex(png))).toBe(true);
+    },
+  );
 
   it('an upload and a source with the same bytes never delete each other’s', async () => {
     const bytes = await onePixelPng(BLUE);
