@@ -17,6 +17,8 @@ import type { Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import type { HealthCheck } from './ops/health.js';
 import { redisHealthCheck } from './ops/redis-check.js';
+import { createSources } from './sources/create.js';
+import type { SourceFetcher } from './sources/fetch-source.js';
 import { createOriginalStore, createVariantStore } from './storage/create.js';
 import { storageFailureMessage } from './storage/originals.js';
 import { VariantCache } from './variants/disk-cache.js';
@@ -89,7 +91,9 @@ export async function createRuntime(
   // Every statement timed and every failure counted by SQLSTATE class (imgedge_database_*).
   const db = measuredDb(rawDb, metrics);
   let coordination: Coordination | undefined;
+  let sourceFetcher: SourceFetcher | undefined;
   const closeAll = async () => {
+    await sourceFetcher?.close().catch(() => {});
     await coordination?.close().catch(() => {});
     if (ownsDb) await db.close();
   };
@@ -163,6 +167,17 @@ export async function createRuntime(
       ...(tier2 ? { tier2 } : {}),
       ...(coordination ? { invalidation: coordination.invalidation } : {}),
     });
+    const sources = createSources(config, logger, {
+      db,
+      originals,
+      variantCache,
+      variantStore,
+      variantService,
+      pool,
+      metrics,
+      coordination,
+    });
+    sourceFetcher = sources.fetcher;
     const checks: HealthCheck[] = [
       { name: 'database', run: () => db.ping(1500) },
       {
@@ -193,6 +208,7 @@ export async function createRuntime(
       variantCache,
       variantStore,
       variantService,
+      sourceCache: sources.cache,
       cursors: new CursorSealer(config.secretKey),
       pool,
       checks,

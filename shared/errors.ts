@@ -16,6 +16,8 @@ export const ErrorCodes = {
   unsupported_grant_type: { status: 400, title: 'Unsupported grant type' },
   insufficient_scope: { status: 403, title: 'Insufficient scope' },
   forbidden: { status: 403, title: 'Forbidden' },
+  /** A remote source URL (or an address it resolves to, or a redirect) that imgedge never fetches; `reason` says why. */
+  source_refused: { status: 403, title: 'Source URL refused' },
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   payload_too_large: { status: 413, title: 'Payload too large' },
@@ -25,10 +27,16 @@ export const ErrorCodes = {
   rate_limited: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal server error' },
   origin_unreachable: { status: 502, title: 'Origin unreachable' },
+  /** A remote source could not be reached (DNS, connection refused or reset). */
+  source_unreachable: { status: 502, title: 'Source unreachable' },
+  /** A remote source answered something other than an image, a 304 or a 404 (a 5xx, say); `upstream_status` holds it. */
+  source_error: { status: 502, title: 'Source answered with an error' },
   overloaded: { status: 503, title: 'Service overloaded' },
   unavailable: { status: 503, title: 'Service unavailable' },
   storage_unavailable: { status: 503, title: 'Image storage unavailable' },
   origin_timeout: { status: 504, title: 'Origin timed out' },
+  /** A remote source did not connect, or did not deliver the whole image, in time. */
+  source_timeout: { status: 504, title: 'Source timed out' },
   transform_timeout: { status: 504, title: 'Image processing timed out' },
 } as const;
 

@@ -8,8 +8,9 @@ import { scopeForMethod } from '../../shared/auth/scopes.js';
 import { payloadTooLarge } from '../../shared/errors.js';
 import { type DeletedImage, PREFER_REPRESENTATION } from '../../shared/http/deleted-image.js';
 import { mountAllowedMethods } from '../../shared/http/methods.js';
-import { purgeImage } from '../cache/purge.js';
-import { evictVariants } from '../cache/variant-cache.js';
+import { formatSourceRef, parseSourceRef, SOURCE_PREFIX } from '../../shared/sources/index.js';
+import { purgeImage, purgeSource } from '../cache/purge.js';
+import { defaultCache, evictVariants, notFoundCacheKey } from '../cache/variant-cache.js';
 import type { EdgeEnv } from '../env.js';
 import { log } from '../log.js';
 import { jwtAuth } from '../middleware/jwt-auth.js';
@@ -75,6 +76,22 @@ export function apiRoutes(prefix: string) {
     // Every other colo: the purge API (in production).
     c.executionCtx.waitUntil(purgeImage(c, id));
     // The client gets the documented 204.
+    return c.body(null, 204, { 'cache-control': 'no-store' });
+  });
+  app.delete(`${prefix}/sources/*`, async (c) => {
+    // Refused here as at the origin (400) when the path has no canonical form.
+    const ref = parseSourceRef(
+      `${SOURCE_PREFIX}${new URL(c.req.url).pathname.slice(`${prefix}/sources/`.length)}`,
+    );
+    const res = await proxy(c, false, { prefer: PREFER_REPRESENTATION });
+    if (res.status !== 200 && res.status !== 204) return res;
+    const id = formatSourceRef(ref);
+    if (res.status === 200) await evictLocally(c, id, res);
+    // …and the brief 404 this location may hold for it (keyed by the reference, as for an id).
+    await defaultCache()
+      .delete(notFoundCacheKey(c.req.url, id))
+      .catch(() => false);
+    c.executionCtx.waitUntil(purgeSource(c, ref));
     return c.body(null, 204, { 'cache-control': 'no-store' });
   });
   app.all(`${prefix}/*`, (c) => proxy(c, false));

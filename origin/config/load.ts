@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { z } from 'zod';
+import type { Sources } from '../../shared/sources/index.js';
 import { databaseUrlFromParts } from '../db/connect.js';
 import { databaseEnvSchema, type Env, envSchema } from './schema.js';
 
@@ -27,6 +28,19 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** Object storage for originals; undefined: the local UPLOAD_DIR. */
   s3: S3Config | undefined;
+  /** Remote sources: where they are and how they are fetched and cached. */
+  sources: SourcesConfig;
+}
+
+export interface SourcesConfig {
+  /** SOURCES: name → base URL (empty: no remote sources). */
+  bases: Sources;
+  /** SOURCES_ALLOW_PRIVATE_NETWORKS: the dangerous switch. */
+  allowPrivateNetworks: boolean;
+  ttlSeconds: number;
+  notFoundTtlSeconds: number;
+  connectTimeoutMs: number;
+  timeoutMs: number;
 }
 
 export interface S3Config {
@@ -129,6 +143,14 @@ export function loadConfig(source: Source = process.env): Config {
     originalCacheBytes: e.ORIGINAL_CACHE_BYTES,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     s3: s3Config(e),
+    sources: {
+      bases: e.SOURCES ?? new Map(),
+      allowPrivateNetworks: e.SOURCES_ALLOW_PRIVATE_NETWORKS,
+      ttlSeconds: e.SOURCE_TTL,
+      notFoundTtlSeconds: e.SOURCE_NOT_FOUND_TTL,
+      connectTimeoutMs: e.SOURCE_CONNECT_TIMEOUT_MS,
+      timeoutMs: e.SOURCE_TIMEOUT_MS,
+    },
   };
 }
 

@@ -11,6 +11,7 @@ import {
   DEFAULT_JWT_ISSUER,
   DEFAULT_MAX_FILE_SIZE,
 } from '../../shared/config/defaults.js';
+import { parseSources } from '../../shared/sources/index.js';
 
 const bool = z
   .string()
@@ -71,6 +72,16 @@ function libuvPoolSize(): number {
   const n = Number(process.env.UV_THREADPOOL_SIZE);
   return Number.isInteger(n) && n > 0 ? Math.min(n, 1024) : 4;
 }
+
+/** SOURCES: name → base URL (shared/sources/config.ts). */
+const sources = z.string().transform((v, ctx) => {
+  try {
+    return parseSources(v);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
 
 const secret = (min: number) =>
   z
@@ -143,6 +154,18 @@ export const envSchema = z
     // In-memory cache of originals read from S3 (0: off); unused with local originals.
     ORIGINAL_CACHE_BYTES: bytesOrOff.default(256 * 1024 ** 2),
     SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+
+    // Remote sources (unset SOURCES: none; /img/@<source>/… is then a 404).
+    SOURCES: sources.optional(),
+    // DANGEROUS: lets source fetches reach loopback, private, link-local and CGNAT addresses.
+    SOURCES_ALLOW_PRIVATE_NETWORKS: bool.default(false),
+    // Seconds a fetched source stays fresh: the default and the floor (a longer max-age extends it).
+    SOURCE_TTL: int(1, 31_536_000).default(3600),
+    // Seconds a source's 404 is remembered (0: never).
+    SOURCE_NOT_FOUND_TTL: int(0, 86_400).default(60),
+    SOURCE_CONNECT_TIMEOUT_MS: int(100, 60_000).default(5000),
+    // Headers and body of one source fetch, redirects included.
+    SOURCE_TIMEOUT_MS: int(100, 600_000).default(20_000),
 
     // Object storage for originals (unset S3_BUCKET: the local UPLOAD_DIR).
     S3_BUCKET: z

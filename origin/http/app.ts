@@ -8,6 +8,7 @@ import type { Db } from '../db/driver.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { HealthCheck } from '../ops/health.js';
+import type { SourceCache } from '../sources/source-cache.js';
 import type { OriginalStore } from '../storage/originals.js';
 import type { VariantStore } from '../storage/variant-store.js';
 import type { VariantCache } from '../variants/disk-cache.js';
@@ -24,6 +25,7 @@ import { imageRoutes } from './routes/images.js';
 import { jwksRoutes } from './routes/jwks.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { opsRoutes } from './routes/ops.js';
+import { sourceRoutes } from './routes/sources.js';
 import { variantRoutes } from './routes/variants.js';
 
 export interface AppDeps {
@@ -44,6 +46,8 @@ export interface AppDeps {
   /** Tier 2 of the variants (S3 only). */
   variantStore?: VariantStore | undefined;
   variantService: VariantService;
+  /** Remote sources (SOURCES); their variants and their purge. */
+  sourceCache: SourceCache;
   cursors: CursorSealer;
   /** Bounds every sharp decode: transforms, and the decode check of uploads. */
   pool: WorkPool;
@@ -78,6 +82,11 @@ export function createApp(deps: AppDeps) {
     }),
   );
   api.route('/', imageRoutes(deps));
+  api.use(
+    '/sources/*',
+    requireAuth({ key: deps.keys.verificationKey, policy: deps.keys.policy, scope: scopeForMethod }),
+  );
+  api.route('/', sourceRoutes({ apiPrefix: deps.apiPrefix, sourceCache: deps.sourceCache }));
   app.route(deps.apiPrefix, api);
 
   if (deps.adminToken) {
@@ -86,6 +95,6 @@ export function createApp(deps: AppDeps) {
   }
 
   app.use('/internal/*', requireOriginToken(deps.originAuthToken));
-  app.route('/', variantRoutes(deps.variantService));
+  app.route('/', variantRoutes(deps.variantService, deps.sourceCache));
   return app;
 }

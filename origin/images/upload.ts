@@ -10,11 +10,9 @@ import { rm } from 'node:fs/promises';
 import type { Db } from '../db/driver.js';
 import { findLiveBySha, type ImageRow, insertImage } from '../db/images.js';
 import type { OriginalStore } from '../storage/originals.js';
-import { probe } from '../transform/index.js';
 import { discardRemainder, uploadSource } from '../uploads/body.js';
+import { inspectImage } from '../uploads/inspect.js';
 import { receiveToFile } from '../uploads/receive.js';
-import { sniffImageType } from '../uploads/sniff.js';
-import { verifyDecodes } from '../uploads/verify.js';
 import type { WorkPool } from '../variants/work-pool.js';
 import { newImageId } from './ids.js';
 import { lockSource } from './source-lock.js';
@@ -44,16 +42,8 @@ export async function uploadImage(deps: UploadDeps, owner: string, request: Requ
   });
   let committed = false;
   try {
-    const { format } = await sniffImageType(received.head, received.path);
     // Decoding is the heavy part: it shares the transforms' bounded pool (503 when full).
-    const info = await deps.pool.run(async () => {
-      const probed = await probe(received.path, { maxInputPixels: deps.maxInputPixels });
-      await verifyDecodes(received.path, {
-        maxInputPixels: deps.maxInputPixels,
-        animated: probed.frames > 1,
-      });
-      return probed;
-    });
+    const { format, info } = await inspectImage(received, deps);
     const result = await deps.db.transaction(async (tx) => {
       await lockSource(tx, received.sha256);
       const existing = await findLiveBySha(tx, owner, received.sha256);

@@ -130,6 +130,31 @@ export function createMetrics() {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     }),
+    sourceFetches: new Counter({
+      name: 'imgedge_source_fetches_total',
+      help: 'Remote source lookups by source and result: fresh (served from the cache, no request), negative (a cached 404), revalidated_304, fetched_200, not_found, error, refused',
+      labelNames: ['source', 'result'] as const,
+      registers,
+    }),
+    sourceFetchBytes: new Counter({
+      name: 'imgedge_source_fetch_bytes_total',
+      help: 'Bytes of remote source images fetched (200 answers that passed every check), by source',
+      labelNames: ['source'] as const,
+      registers,
+    }),
+    sourceFetchDuration: new Histogram({
+      name: 'imgedge_source_fetch_duration_seconds',
+      help: 'Duration of requests to remote sources (redirects, body and checks included), by source and result',
+      labelNames: ['source', 'result'] as const,
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    sourceRefusals: new Counter({
+      name: 'imgedge_source_refusals_total',
+      help: 'Remote source fetches refused, by reason (an address kind, scheme, userinfo, outside_base, too_many_redirects, too_large, unsupported_type, too_many_pixels, invalid_image)',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
     storageErrors: new Counter({
       name: 'imgedge_storage_errors_total',
       help: 'Failed originals storage operations by backend and operation',

@@ -10,6 +10,7 @@ export const PUBLIC_API_METHODS: Readonly<Record<string, readonly string[]>> = {
   '/oauth/token': ['POST'],
   '/images': ['GET', 'POST'],
   '/images/:id': ['GET', 'DELETE'],
+  '/sources/*': ['DELETE'],
 };
 
 /** The `Allow` value: the methods given, HEAD after GET. */

@@ -54,3 +54,10 @@ describe('npm start with a bad edge variable', () => {
     expect(err.message).toBe('CF_API_TOKEN and CF_ZONE_ID must be set together');
   });
 });
+
+describe('npm start with a bad remote-source variable (origin)', () => {
+  it('refuses SOURCES_ALLOW_PRIVATE_NETWORKS=maybe with one line naming it', async () => {
+    const err = await startError({ SOURCES_ALLOW_PRIVATE_NETWORKS: 'maybe' });
+    expect(err.message).toBe('SOURCES_ALLOW_PRIVATE_NETWORKS must be true/false (or 1/0, yes/no, on/off)');
+  });
+});

@@ -6,7 +6,8 @@
  * - a second real origin with TRANSFORM_CONCURRENCY=1 and TRANSFORM_QUEUE=0, whose queue
  *   overflows at once (503 + Retry-After) and whose AVIF variants are slow (origin timeouts);
  * - the Upstash-REST bridge over the real Redis at TEST_REDIS_URL (default redis://127.0.0.1:6379);
- * - edge-stub-server.ts (JWKS endpoints, a never-answering path);
+ * - edge-stub-server.ts (JWKS endpoints, a never-answering path), also the main origin's remote
+ *   source `edge` (SOURCES; it answers 404 to image paths, which the origin remembers briefly);
  * - for the failover tests: two TCP proxies (tcp-proxy.ts) in front of the main origin, i.e. two
  *   "origins" that serve the same images, which the tests cut and restore through proxy-control.ts;
  *   and a connect black hole (connect-blackhole.ts), an address whose TCP connect never completes.
@@ -79,20 +80,25 @@ async function main(): Promise<EdgeServersInfo> {
   // Tokens are minted here, once, and used by edge tests until the run ends: they must outlive a
   // slow run (the default 15 min expired mid-run on a loaded machine).
   const tokenTtl = { JWT_TTL_SECONDS: '7200' };
+  // First: the main origin's remote source lives on it (loopback, hence the dangerous switch).
+  const stub = await started(startEdgeStubServer());
+  const sources = {
+    SOURCES: JSON.stringify({ edge: `${stub.url}/sources/` }),
+    SOURCES_ALLOW_PRIVATE_NETWORKS: '1',
+  };
   const results = await Promise.allSettled([
-    started(startTestOrigin(tokenTtl)),
+    started(startTestOrigin({ ...tokenTtl, ...sources })),
     started(startTestOrigin({ ...tokenTtl, TRANSFORM_CONCURRENCY: '1', TRANSFORM_QUEUE: '0' })),
     withRedis
       ? started(startUpstashBridge({ redisUrl: TEST_REDIS_URL, token: upstashToken }))
       : Promise.resolve({ url: '' }),
-    started(startEdgeStubServer()),
     started(startConnectBlackhole()),
   ]);
   const failed = results.find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
-  const [origin, busy, bridge, stub, blackhole] = results.map(
+  const [origin, busy, bridge, blackhole] = results.map(
     (r) => (r as PromiseFulfilledResult<unknown>).value,
-  ) as [TestOrigin, TestOrigin, { url: string }, { url: string }, { url: string }];
+  ) as [TestOrigin, TestOrigin, { url: string }, { url: string }];
 
   const target = new URL(origin.url);
   const proxies = {

@@ -3,6 +3,7 @@
  * Each generator documents what it draws so a test can assert where a pixel must land.
  * Kept small: every golden test generates its input in a few milliseconds.
  */
+import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 
 export type Rgb = { r: number; g: number; b: number };
@@ -135,6 +136,26 @@ export function borderedPng(): Promise<Buffer> {
  */
 export function largeFlatPng(width = 4000, height = 4000): Promise<Buffer> {
   return solid(width, height, GREY).png().toBuffer();
+}
+
+/**
+ * A decompression bomb: a valid 1×1 PNG (a few dozen bytes) whose header declares `width`×`height`
+ * (default 50000×50000, 2.5 gigapixels), its IHDR checksum recomputed so decoders believe it.
+ */
+export async function pixelBombPng(width = 50_000, height = 50_000): Promise<Buffer> {
+  const png = Buffer.from(await onePixelPng());
+  // Signature (8), IHDR length (4), "IHDR" (4), width (4) at 16, height (4) at 20, …, CRC at 29.
+  png.writeUInt32BE(width, 16);
+  png.writeUInt32BE(height, 20);
+  png.writeUInt32BE(crc32(png.subarray(12, 29)), 29);
+  return png;
+}
+
+/** A small SVG document (imgedge refuses SVG: a script surface). */
+export function svgImage(): Buffer {
+  return Buffer.from(
+    '<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="red"/></svg>',
+  );
 }
 
 /** Bytes that are no image at all. */

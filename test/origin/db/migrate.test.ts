@@ -30,7 +30,7 @@ describeDb('migrations', () => {
     expect(await appliedVersions(t.db)).toEqual([]);
     expect(await migrate(t.db)).toEqual(ALL);
     expect(await appliedVersions(t.db)).toEqual(ALL);
-    expect(await tables(t.db)).toEqual(['images', 'oauth_clients', 'schema_migrations']);
+    expect(await tables(t.db)).toEqual(['images', 'oauth_clients', 'schema_migrations', 'source_cache']);
     const [row] = await t.db.query<{ applied_at: Date }>('select applied_at from schema_migrations');
     expect(row!.applied_at).toBeInstanceOf(Date);
   });
