@@ -1,7 +1,8 @@
 import { m0001Init } from './0001_init.js';
+import { m0002ImagePlaceholders } from './0002_image_placeholders.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
 
 /** Every migration, in the order they apply. Append new ones at the end. */
-export const MIGRATIONS: readonly Migration[] = [m0001Init];
+export const MIGRATIONS: readonly Migration[] = [m0001Init, m0002ImagePlaceholders];
