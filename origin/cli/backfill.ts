@@ -17,6 +17,7 @@ import { connectDb } from '../db/connect.js';
 import { migrate } from '../db/migrate.js';
 import { backfillPlaceholders, pendingPlaceholders } from '../images/backfill-placeholders.js';
 import { createOriginalStore } from '../storage/create.js';
+import { storageFailureMessage } from '../storage/originals.js';
 
 const USAGE = `usage:
   backfill placeholders [--batch-size N (1..1000, default 100)] [--concurrency N (1..32, default 2)]`;
@@ -107,7 +108,8 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     if (err instanceof UsageError) process.stderr.write(`backfill: ${err.message}\n${USAGE}\n`);
-    else process.stderr.write(`backfill: ${err instanceof Error ? err.message : String(err)}\n`);
+    // A store that is down: its own reason (the endpoint, the error), not the clients' wording.
+    else process.stderr.write(`backfill: ${storageFailureMessage(err)}\n`);
     process.exit(err instanceof UsageError || err instanceof ConfigError ? 2 : 1);
   },
 );
