@@ -15,9 +15,8 @@ import { isImgedgeError } from '../../shared/errors.js';
 import type { Db } from '../db/driver.js';
 import { fillPlaceholders, shasWithoutPlaceholder } from '../db/images.js';
 import type { OriginalStore } from '../storage/originals.js';
-import { probe } from '../transform/index.js';
-import { verifyDecodes } from '../uploads/verify.js';
-import { placeholderOf } from './placeholder.js';
+import { checkUpload } from '../uploads/check.js';
+import type { Placeholder } from './placeholder.js';
 
 export interface BackfillDeps {
   db: Db;
@@ -109,17 +108,16 @@ export async function backfillPlaceholders(
 async function backfillOne(deps: BackfillDeps, sha256: string): Promise<number | BackfillFailure> {
   const bytes = await deps.originals.read(sha256);
   if (!bytes) return { sha256, code: 'original_missing', message: 'the original is not in the store' };
-  let thumbnail: Awaited<ReturnType<typeof verifyDecodes>>;
+  let placeholder: Placeholder;
   try {
-    // Decoded exactly as the upload decodes it (all frames of an animation: its resize filter
-    // reaches across frames at their edges), so both give the same placeholder.
-    const { frames } = await probe(bytes, { maxInputPixels: deps.maxInputPixels });
-    thumbnail = await verifyDecodes(bytes, { maxInputPixels: deps.maxInputPixels, animated: frames > 1 });
+    // The upload's own checks (without MAX_ANIMATION_FRAMES: the image is stored already), so the
+    // backfill gives exactly the placeholder an upload of these bytes gives.
+    ({ placeholder } = await checkUpload(bytes, { maxInputPixels: deps.maxInputPixels }));
   } catch (err) {
     if (!isImgedgeError(err)) throw err;
     return { sha256, code: err.code, message: err.message };
   }
-  return fillPlaceholders(deps.db, sha256, placeholderOf(thumbnail));
+  return fillPlaceholders(deps.db, sha256, placeholder);
 }
 
 /** Runs `fn` over `items`, at most `limit` at once; the first error stops new work and is thrown. */

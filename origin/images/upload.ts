@@ -1,7 +1,8 @@
 /**
  * The upload flow: stream to a temp file under the byte cap → sniff magic bytes → probe with sharp
  * under the pixel cap and MAX_ANIMATION_FRAMES → decode once into a thumbnail (truncated/corrupt
- * data → 422) and compute the placeholder from it, all in the bounded pool → commit to the originals store under the content address (local: fsync + rename; S3: a put the
+ * data → 422) and make the placeholder from it, all in the bounded pool (uploads/check.ts) →
+ * commit to the originals store under the content address (local: fsync + rename; S3: a put the
  * store verifies against the SHA-256) → one INSERT. The original is durable before the row
  * exists, and the row exists before the client hears 201; a store that fails is a 503
  * storage_unavailable with no row.
@@ -10,15 +11,12 @@ import { rm } from 'node:fs/promises';
 import type { Db } from '../db/driver.js';
 import { fillPlaceholders, findLiveBySha, type ImageRow, insertImage } from '../db/images.js';
 import type { OriginalStore } from '../storage/originals.js';
-import { probe } from '../transform/index.js';
-import { assertFrameLimit } from '../transform/limits.js';
 import { discardRemainder, uploadSource } from '../uploads/body.js';
+import { checkUpload } from '../uploads/check.js';
 import { receiveToFile } from '../uploads/receive.js';
 import { sniffImageType } from '../uploads/sniff.js';
-import { verifyDecodes } from '../uploads/verify.js';
 import type { WorkPool } from '../variants/work-pool.js';
 import { newImageId } from './ids.js';
-import { placeholderOf } from './placeholder.js';
 import { lockSource } from './source-lock.js';
 
 export interface UploadDeps {
@@ -49,15 +47,7 @@ export async function uploadImage(deps: UploadDeps, owner: string, request: Requ
   try {
     const { format } = await sniffImageType(received.head, received.path);
     // Decoding is the heavy part: it shares the transforms' bounded pool (503 when full).
-    const { info, placeholder } = await deps.pool.run(async () => {
-      const probed = await probe(received.path, { maxInputPixels: deps.maxInputPixels });
-      assertFrameLimit(probed.frames, deps.maxAnimationFrames);
-      const thumbnail = await verifyDecodes(received.path, {
-        maxInputPixels: deps.maxInputPixels,
-        animated: probed.frames > 1,
-      });
-      return { info: probed, placeholder: placeholderOf(thumbnail) };
-    });
+    const { info, placeholder } = await deps.pool.run(() => checkUpload(received.path, deps));
     const result = await deps.db.transaction(async (tx) => {
       await lockSource(tx, received.sha256);
       const existing = await findLiveBySha(tx, owner, received.sha256);
