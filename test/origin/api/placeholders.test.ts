@@ -89,7 +89,8 @@ describeDb('origin API: placeholders', () => {
     const first = await upload(bytes, a!, 201);
     const twin = await upload(bytes, b!, 201);
     const gone = await upload(bytes, c!, 201);
-    expect(first.placeholder).toEqual(twin.placeholder);
+    expect(first.placeholder).not.toBeNull();
+    expect(twin.placeholder).toEqual(first.placeholder);
     const deleted = await fetch(`${origin.api}/images/${gone.id}`, { method: 'DELETE', headers: bearer(c!) });
     expect(deleted.status).toBe(204);
     for (const id of [first.id, twin.id, gone.id]) await forgetPlaceholder(id);
