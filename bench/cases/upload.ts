@@ -53,7 +53,7 @@ export const cases: BenchCase[] = [
     candidateLabel: '+ placeholder',
     // The figure is a difference in ms (bar: ≤ 10 ms), not a throughput ratio.
     ratioFloor: null,
-    plan: () => ({ concurrency: 1, durationMs: 18_000 }),
+    plan: () => ({ concurrency: 1 }),
     setup: async (ctx) => ({ path: ctx.corpus.jpeg12mp.path }),
     baseline:
       ({ path }) =>
