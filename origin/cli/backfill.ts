@@ -13,10 +13,6 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/load.js';
-import { connectDb } from '../db/connect.js';
-import { migrate } from '../db/migrate.js';
-import { backfillPlaceholders, pendingPlaceholders } from '../images/backfill-placeholders.js';
-import { createOriginalStore } from '../storage/create.js';
 import { storageFailureMessage } from '../storage/originals.js';
 
 const USAGE = `usage:
@@ -72,6 +68,14 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig();
+  // The heavy modules (sharp, the database drivers, the S3 client) once the command line is valid.
+  const [{ connectDb }, { migrate }, { backfillPlaceholders, pendingPlaceholders }, { createOriginalStore }] =
+    await Promise.all([
+      import('../db/connect.js'),
+      import('../db/migrate.js'),
+      import('../images/backfill-placeholders.js'),
+      import('../storage/create.js'),
+    ]);
   const db = await connectDb({
     databaseUrl: config.database.url,
     pgliteDir: config.database.pgliteDir,

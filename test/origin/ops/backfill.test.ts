@@ -220,6 +220,8 @@ describeDb('placeholder backfill (the CLI process)', () => {
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     ...extra,
   });
+  // Each CLI run starts a process (tsx); on PGlite each database open replays the folder: minutes
+  // on a busy machine, hence the long timeouts of these cases.
   const cli = (args: string[], extra?: Record<string, string>) =>
     runEntry('origin/cli/backfill.ts', args, env(extra), 120_000);
   const lines = (stdout: string) =>
@@ -240,7 +242,7 @@ describeDb('placeholder backfill (the CLI process)', () => {
       expect(run.stderr).toMatch(/usage:\n\s+backfill placeholders/);
       expect(run.stdout).toBe('');
     }
-  });
+  }, 180_000);
 
   it('local originals: JSON progress, exit 0, placeholders set; a second run finds nothing to do', async () => {
     const store = createOriginalStore({ uploadDir: dirs.upload, s3: undefined, originalCacheBytes: 0 });
@@ -272,7 +274,7 @@ describeDb('placeholder backfill (the CLI process)', () => {
       { pending: 0 },
       { done: true, originals: 0, updated: 0, failed: 0, pending: 0 },
     ]);
-  });
+  }, 180_000);
 
   it('originals in an S3 bucket: read through the store; a missing one exits 1 naming it; a store that is down stops the run', async () => {
     s3 = await startS3();
@@ -302,5 +304,5 @@ describeDb('placeholder backfill (the CLI process)', () => {
     expect(down.stderr).toMatch(/^backfill: S3 GetObject .*ECONNREFUSED/);
     expect(down.stdout).not.toContain('"done"');
     expect((await withDb(rows)).find((r) => r.sha256 === another)!.placeholder).toBeNull();
-  });
+  }, 180_000);
 });
