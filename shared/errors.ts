@@ -24,6 +24,7 @@ export const ErrorCodes = {
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   image_too_large: { status: 422, title: 'Image dimensions exceed the limit' },
   invalid_image: { status: 422, title: 'The image could not be decoded' },
+  limit_exceeded: { status: 422, title: 'The work asked for exceeds a configured limit' },
   rate_limited: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal server error' },
   origin_unreachable: { status: 502, title: 'Origin unreachable' },

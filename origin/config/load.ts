@@ -21,6 +21,8 @@ export interface Config {
   outputDir: string;
   maxFileSize: number;
   maxInputPixels: number;
+  maxAnimationFrames: number;
+  maxOutputPixels: number;
   transform: { concurrency: number; queue: number; timeoutMs: number };
   variantCacheBytes: number;
   /** In-memory cache of originals read from S3 (0: off). */
@@ -134,6 +136,8 @@ export function loadConfig(source: Source = process.env): Config {
     outputDir: resolve(e.OUTPUT_DIR),
     maxFileSize: e.MAX_FILE_SIZE,
     maxInputPixels: e.MAX_INPUT_PIXELS,
+    maxAnimationFrames: e.MAX_ANIMATION_FRAMES,
+    maxOutputPixels: e.MAX_OUTPUT_PIXELS,
     transform: {
       concurrency: e.TRANSFORM_CONCURRENCY,
       queue: e.TRANSFORM_QUEUE,

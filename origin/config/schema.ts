@@ -12,6 +12,7 @@ import {
   DEFAULT_MAX_FILE_SIZE,
 } from '../../shared/config/defaults.js';
 import { parseSources } from '../../shared/sources/index.js';
+import { DEFAULT_LIMITS } from '../transform/limits.js';
 
 const bool = z
   .string()
@@ -145,6 +146,10 @@ export const envSchema = z
     OUTPUT_DIR: z.string().trim().min(1).default('./data/variants'),
     MAX_FILE_SIZE: bytes.default(DEFAULT_MAX_FILE_SIZE),
     MAX_INPUT_PIXELS: int(1, 1_000_000_000).default(50_000_000),
+    // Work refused before it starts (422 limit_exceeded naming the variable): frames of an
+    // animation (uploads, and transforms that keep them) and a variant's width × height × frames.
+    MAX_ANIMATION_FRAMES: int(1, 100_000).default(DEFAULT_LIMITS.maxAnimationFrames),
+    MAX_OUTPUT_PIXELS: int(1, 1_000_000_000_000).default(DEFAULT_LIMITS.maxOutputPixels),
     // sharp runs on the libuv pool: as many transforms as it has threads (measured: 4 beats the
     // CPU count of 2 by 9–12 % on a 2-core box, same p99; README "Performance").
     TRANSFORM_CONCURRENCY: int(1, 256).default(libuvPoolSize()),

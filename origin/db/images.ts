@@ -1,3 +1,4 @@
+import type { Placeholder } from '../images/placeholder.js';
 import { CURSOR_TS_SQL, decodeCursor, encodeCursor, listLimit } from './cursor.js';
 import type { Db } from './driver.js';
 
@@ -13,16 +14,29 @@ export interface ImageRow {
   format: string;
   frames: number;
   hasAlpha: boolean;
+  /** The LQIP placeholder (jsonb); null until computed (images older than issue 13: the backfill). */
+  placeholder: Placeholder | null;
   createdAt: Date;
   deletedAt: Date | null;
 }
 
-/** An image to insert: an ImageRow without the timestamps the database sets; frames default 1. */
-export type NewImage = Omit<ImageRow, 'frames' | 'createdAt' | 'deletedAt'> & { frames?: number };
+/**
+ * An image to insert: an ImageRow without the timestamps the database sets; frames default 1,
+ * placeholder null.
+ */
+export type NewImage = Omit<ImageRow, 'frames' | 'placeholder' | 'createdAt' | 'deletedAt'> & {
+  frames?: number;
+  placeholder?: Placeholder | null;
+};
 
 /** The columns of an ImageRow, named as its fields (the row needs no mapping in JS). */
 const COLUMNS =
-  'id, owner, sha256, bytes, width, height, format, frames, has_alpha as "hasAlpha", created_at as "createdAt", deleted_at as "deletedAt"';
+  'id, owner, sha256, bytes, width, height, format, frames, has_alpha as "hasAlpha", placeholder, created_at as "createdAt", deleted_at as "deletedAt"';
+
+/** A placeholder as a query parameter: JSON text, cast `$n::text::jsonb` (same on both drivers). */
+function placeholderParam(placeholder: Placeholder | null | undefined): string | null {
+  return placeholder ? JSON.stringify({ thumbhash: placeholder.thumbhash, color: placeholder.color }) : null;
+}
 
 /**
  * Inserts an image unless the owner already has a live image with the same sha256, in which case
@@ -36,8 +50,8 @@ export async function insertImage(db: Db, row: NewImage): Promise<{ record: Imag
     // loop covers the winner being soft-deleted in between (then our insert can succeed).
     for (let attempt = 0; attempt < 5; attempt++) {
       const inserted = await tx.query<ImageRow>(
-        `insert into images (id, owner, sha256, bytes, width, height, format, frames, has_alpha)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        `insert into images (id, owner, sha256, bytes, width, height, format, frames, has_alpha, placeholder)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text::jsonb)
          on conflict (owner, sha256) where deleted_at is null do nothing
          returning ${COLUMNS}`,
         [
@@ -50,6 +64,7 @@ export async function insertImage(db: Db, row: NewImage): Promise<{ record: Imag
           row.format,
           row.frames ?? 1,
           row.hasAlpha,
+          placeholderParam(row.placeholder),
         ],
       );
       if (inserted[0]) return { record: inserted[0], created: true };
@@ -137,4 +152,31 @@ export async function countLiveBySha(db: Db, sha256: string): Promise<number> {
     [sha256],
   );
   return rows[0]?.n ?? 0;
+}
+
+/**
+ * Sets the placeholder of every live image of these bytes that has none yet (a placeholder is a
+ * function of the bytes alone); returns how many rows it set. Never overwrites one.
+ */
+export async function fillPlaceholders(db: Db, sha256: string, placeholder: Placeholder): Promise<number> {
+  const rows = await db.query<{ id: string }>(
+    `update images set placeholder = $2::text::jsonb
+     where sha256 = $1 and deleted_at is null and placeholder is null returning id`,
+    [sha256, placeholderParam(placeholder)],
+  );
+  return rows.length;
+}
+
+/**
+ * Distinct sha256 of live images without a placeholder, after `after` in sha256 order (keyset:
+ * the images_sha256_live index), at most `limit`. The backfill's batches.
+ */
+export async function shasWithoutPlaceholder(db: Db, after: string, limit: number): Promise<string[]> {
+  const rows = await db.query<{ sha256: string }>(
+    `select distinct sha256 from images
+     where deleted_at is null and placeholder is null and sha256 > $1
+     order by sha256 limit $2`,
+    [after, limit],
+  );
+  return rows.map((r) => r.sha256);
 }

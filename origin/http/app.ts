@@ -33,6 +33,8 @@ export interface AppDeps {
   publicBaseUrl: string | undefined;
   maxFileSize: number;
   maxInputPixels: number;
+  /** MAX_ANIMATION_FRAMES, checked at upload. */
+  maxAnimationFrames: number;
   tokenTtlSeconds: number;
   originAuthToken: string;
   /** Set when this process holds a PGlite folder: mounts /admin/v1/clients for the client CLI. */

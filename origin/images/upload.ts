@@ -1,6 +1,7 @@
 /**
  * The upload flow: stream to a temp file under the byte cap → sniff magic bytes → probe with sharp
- * under the pixel cap → decode once (truncated/corrupt data → 422), both in the bounded pool →
+ * under the pixel cap and MAX_ANIMATION_FRAMES → decode once into a thumbnail (truncated/corrupt
+ * data → 422) and make the placeholder from it, all in the bounded pool (uploads/check.ts) →
  * commit to the originals store under the content address (local: fsync + rename; S3: a put the
  * store verifies against the SHA-256) → one INSERT. The original is durable before the row
  * exists, and the row exists before the client hears 201; a store that fails is a 503
@@ -8,7 +9,7 @@
  */
 import { rm } from 'node:fs/promises';
 import type { Db } from '../db/driver.js';
-import { findLiveBySha, type ImageRow, insertImage } from '../db/images.js';
+import { fillPlaceholders, findLiveBySha, type ImageRow, insertImage } from '../db/images.js';
 import type { OriginalStore } from '../storage/originals.js';
 import { discardRemainder, uploadSource } from '../uploads/body.js';
 import { inspectImage } from '../uploads/inspect.js';
@@ -22,6 +23,7 @@ export interface UploadDeps {
   originals: OriginalStore;
   maxFileSize: number;
   maxInputPixels: number;
+  maxAnimationFrames: number;
   pool: WorkPool;
 }
 
@@ -43,11 +45,16 @@ export async function uploadImage(deps: UploadDeps, owner: string, request: Requ
   let committed = false;
   try {
     // Decoding is the heavy part: it shares the transforms' bounded pool (503 when full).
-    const { format, info } = await inspectImage(received, deps);
+    const { format, info, placeholder } = await inspectImage(received, deps);
     const result = await deps.db.transaction(async (tx) => {
       await lockSource(tx, received.sha256);
       const existing = await findLiveBySha(tx, owner, received.sha256);
-      if (existing) return { row: existing, created: false };
+      if (existing) {
+        // An image from before placeholders: the bytes just gave it one (and its twins too).
+        if (existing.placeholder) return { row: existing, created: false };
+        await fillPlaceholders(tx, received.sha256, placeholder);
+        return { row: { ...existing, placeholder }, created: false };
+      }
       await deps.originals.commit(received.path, received.sha256);
       committed = true;
       return insertImage(tx, {
@@ -60,6 +67,7 @@ export async function uploadImage(deps: UploadDeps, owner: string, request: Requ
         format,
         frames: info.frames,
         hasAlpha: info.hasAlpha,
+        placeholder,
       }).then(({ record, created }) => ({ row: record, created }));
     });
     return result;

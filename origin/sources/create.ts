@@ -52,7 +52,12 @@ export function createSources(
     timeoutMs: sources.timeoutMs,
     maxBytes: config.maxFileSize,
     tempPath: () => parts.originals.tempPath(),
-    inspect: (file) => inspectImage(file, { pool: parts.pool, maxInputPixels: config.maxInputPixels }),
+    inspect: (file) =>
+      inspectImage(file, {
+        pool: parts.pool,
+        maxInputPixels: config.maxInputPixels,
+        maxAnimationFrames: config.maxAnimationFrames,
+      }),
   });
   const waitTimeoutMs = sources.timeoutMs + config.transform.timeoutMs + 15_000;
   const cache = new SourceCache({

@@ -1,13 +1,27 @@
-/** The transform limits: defaults, and the pixel cap checked from the header before decoding. */
+/**
+ * The transform limits: defaults, the pixel cap checked from the header before decoding, and the
+ * work limits (MAX_ANIMATION_FRAMES, MAX_OUTPUT_PIXELS) checked from the plan before sharp runs.
+ */
 import { ImgedgeError } from '../../shared/errors.js';
-import type { TransformLimits } from './types.js';
+import type { ImageOptions } from '../../shared/options/types.js';
+import { resizedPixels } from './geometry.js';
+import type { SourceInfo, TransformLimits, TransformPlan } from './types.js';
 
-export const DEFAULT_LIMITS: TransformLimits = { maxInputPixels: 50_000_000, timeoutMs: 30_000 };
+export const DEFAULT_LIMITS: TransformLimits = {
+  maxInputPixels: 50_000_000,
+  timeoutMs: 30_000,
+  maxAnimationFrames: 200,
+  // 8192 × 8192: the largest single frame the geometry allows, so at the default only animations
+  // (width × height × frames) can reach it.
+  maxOutputPixels: 8192 * 8192,
+};
 
 export function resolveLimits(limits: Partial<TransformLimits> = {}): TransformLimits {
   return {
     maxInputPixels: Math.floor(limits.maxInputPixels ?? DEFAULT_LIMITS.maxInputPixels),
     timeoutMs: limits.timeoutMs ?? DEFAULT_LIMITS.timeoutMs,
+    maxAnimationFrames: Math.floor(limits.maxAnimationFrames ?? DEFAULT_LIMITS.maxAnimationFrames),
+    maxOutputPixels: Math.floor(limits.maxOutputPixels ?? DEFAULT_LIMITS.maxOutputPixels),
   };
 }
 
@@ -24,6 +38,59 @@ export function assertPixelCap(width: number, height: number, frames: number, li
       'image_too_large',
       `The image has ${pixels} pixels${frames > 1 ? ` over ${frames} frames` : ''}; the limit is ${limit}`,
       { extra: { pixels, limit, width, height, frames } },
+    );
+  }
+}
+
+/** The configuration variable a limit_exceeded problem names. */
+export type LimitName = 'MAX_ANIMATION_FRAMES' | 'MAX_OUTPUT_PIXELS';
+
+/**
+ * 422 `limit_exceeded`: `limit` names the variable, `value` is what the request would take,
+ * `max` the configured bound; `extra` adds the figures it follows from.
+ */
+export function limitExceeded(
+  limit: LimitName,
+  value: number,
+  max: number,
+  detail: string,
+  extra: Record<string, unknown> = {},
+): ImgedgeError {
+  return new ImgedgeError('limit_exceeded', `${detail}; ${limit} is ${max}`, {
+    extra: { limit, value, max, ...extra },
+  });
+}
+
+/** Throws `limit_exceeded` (MAX_ANIMATION_FRAMES) for an animation with more frames than `max`. */
+export function assertFrameLimit(frames: number, max: number): void {
+  if (frames > max) {
+    throw limitExceeded('MAX_ANIMATION_FRAMES', frames, max, `The animation has ${frames} frames`);
+  }
+}
+
+/**
+ * The work a planned transform would do, refused before sharp runs: the frames it keeps
+ * (MAX_ANIMATION_FRAMES; `anim=0` or a single-frame option serves the first frame and passes) and
+ * its output pixels, width × height × frames kept (MAX_OUTPUT_PIXELS). The output size comes
+ * from the plan's resize box (an upper bound when trim shrinks the image first).
+ */
+export function assertWorkLimits(
+  source: SourceInfo,
+  plan: TransformPlan,
+  options: ImageOptions,
+  limits: TransformLimits,
+): void {
+  const frames = plan.keepFrames ? source.pages : 1;
+  assertFrameLimit(frames, limits.maxAnimationFrames);
+  const perFrame = resizedPixels(plan.resize, source.width, source.height, options.enlarge ?? false);
+  const pixels = perFrame * frames;
+  if (pixels > limits.maxOutputPixels) {
+    throw limitExceeded(
+      'MAX_OUTPUT_PIXELS',
+      pixels,
+      limits.maxOutputPixels,
+      `The output would have ${pixels} pixels${frames > 1 ? ` over ${frames} frames` : ''}`,
+      { frames },
     );
   }
 }

@@ -10,6 +10,10 @@ export interface TransformLimits {
   maxInputPixels: number;
   /** Processing timeout (sharp `.timeout`, whole seconds, rounded up). Default 30 000. */
   timeoutMs: number;
+  /** Most frames an animated output keeps (MAX_ANIMATION_FRAMES). Default 200. */
+  maxAnimationFrames: number;
+  /** Largest output: width × height × frames kept (MAX_OUTPUT_PIXELS). Default 8192 × 8192. */
+  maxOutputPixels: number;
 }
 
 export interface TransformRequest {

@@ -1,28 +1,41 @@
 /**
- * Decode an upload once, into a thumbnail that is thrown away, so truncated or corrupt pixel data
- * is refused with 422 at upload instead of being stored and failing at its first variant. The
- * header alone (probe) cannot tell: a JPEG cut in half has an intact header. Shrink-on-load keeps
- * this cheap (≈30 ms for a 12 MP JPEG) while the decoder still reads every byte of the scan data.
+ * Decode an upload once, into a small thumbnail, so truncated or corrupt pixel data is refused
+ * with 422 at upload instead of being stored and failing at its first variant. The header alone
+ * (probe) cannot tell: a JPEG cut in half has an intact header. Shrink-on-load keeps this cheap
+ * (≈30–60 ms for a 12 MP JPEG) while the decoder still reads every byte of the scan data.
+ *
+ * The thumbnail is what the placeholder is computed from (images/placeholder.ts): at most
+ * 100×100, auto-oriented, 8-bit sRGB with alpha, the first frame of an animation (with `animated`
+ * every frame is still decoded, so a broken later frame is refused too). The backfill of older
+ * images decodes their originals through the same function, with the same `animated`.
  */
 import sharp from 'sharp';
 import { ImgedgeError, isImgedgeError } from '../../shared/errors.js';
+import { PLACEHOLDER_BOX, type Thumbnail } from '../images/placeholder.js';
 import { toTransformError } from '../transform/errors.js';
 import { unsupportedUpload } from './accepted.js';
 
 export async function verifyDecodes(
-  path: string,
+  input: string | Buffer,
   options: { maxInputPixels: number; animated: boolean },
-): Promise<void> {
+): Promise<Thumbnail> {
   try {
-    await sharp(path, {
+    const { data, info } = await sharp(input, {
       failOn: 'error',
       limitInputPixels: Math.max(1, options.maxInputPixels),
       sequentialRead: true,
       animated: options.animated,
     })
-      .resize(64, 64, { fit: 'inside' })
+      .autoOrient()
+      .resize(PLACEHOLDER_BOX, PLACEHOLDER_BOX, { fit: 'inside', withoutEnlargement: true })
+      .toColourspace('srgb')
+      .ensureAlpha()
       .raw()
-      .toBuffer();
+      .toBuffer({ resolveWithObject: true });
+    // Frames are stacked vertically in the raw output: keep the first.
+    const height = info.pageHeight ?? info.height;
+    const rgba = new Uint8Array(data.buffer, data.byteOffset, info.width * height * 4);
+    return { width: info.width, height, rgba };
   } catch (err) {
     // HEIC/HEIF with HEVC inside: sharp's prebuilt libvips carries no HEVC decoder (patents), so
     // such a file is a format this origin cannot process, not a damaged image.

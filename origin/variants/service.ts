@@ -41,6 +41,8 @@ export interface VariantServiceDeps {
   pool: WorkPool;
   metrics: Metrics;
   maxInputPixels: number;
+  maxAnimationFrames: number;
+  maxOutputPixels: number;
   timeoutMs: number;
   /** Tier 2 and single-flight across replicas (absent: tier 1 and local single-flight only). */
   tier2?: Tier2;
@@ -156,7 +158,12 @@ export class VariantService {
             input: await this.readOriginal(sha256),
             options: req.options,
             ...(req.requested.kind === 'auto' ? { autoClass: req.requested.class } : {}),
-            limits: { maxInputPixels: this.deps.maxInputPixels, timeoutMs: this.deps.timeoutMs },
+            limits: {
+              maxInputPixels: this.deps.maxInputPixels,
+              timeoutMs: this.deps.timeoutMs,
+              maxAnimationFrames: this.deps.maxAnimationFrames,
+              maxOutputPixels: this.deps.maxOutputPixels,
+            },
           });
           const ms = performance.now() - started;
           metrics.transforms.inc({ format: label, result: 'ok' });

@@ -61,6 +61,26 @@ export async function animatedGif(): Promise<Buffer> {
     .toBuffer();
 }
 
+/**
+ * Animated GIF of `frames` frames of `width`×`height` (at least 16 wide), 20 ms each, for
+ * frame-count limits: grey, with frame i's number drawn in binary as white pixels along the top
+ * row (so no two frames are alike and the encoder cannot merge any). A few KB.
+ */
+export async function animatedGifFrames(frames: number, width = 16, height = 12): Promise<Buffer> {
+  const pages = await Promise.all(
+    Array.from({ length: frames }, (_, i) => {
+      const raw = Buffer.alloc(width * height * 3, 128);
+      for (let bit = 0; bit < 16; bit++) if ((i >> bit) & 1) raw.fill(255, bit * 3, bit * 3 + 3);
+      return sharp(raw, { raw: { width, height, channels: 3 } })
+        .png()
+        .toBuffer();
+    }),
+  );
+  return sharp(pages, { join: { animated: true } })
+    .gif({ delay: Array.from({ length: frames }, () => 20), loop: 0 })
+    .toBuffer();
+}
+
 /** A 1×1 opaque PNG. */
 export function onePixelPng(colour: Rgb = GREEN): Promise<Buffer> {
   return solid(1, 1, colour).png().toBuffer();

@@ -25,6 +25,7 @@ export interface ImageRouteDeps {
   metrics: Metrics;
   maxFileSize: number;
   maxInputPixels: number;
+  maxAnimationFrames: number;
   publicBaseUrl: string | undefined;
   cursors: CursorSealer;
   pool: WorkPool;

@@ -1,11 +1,11 @@
 /**
- * Load: read the header (no pixel decoded), make the plan once (plan.ts), enforce the pixel cap,
- * and open the one sharp pipeline every later step configures: all frames only when they are
- * kept, else the first; the decoder aborts on errors and truncation; the processing timeout
- * starts here.
+ * Load: read the header (no pixel decoded), make the plan once (plan.ts), enforce the pixel cap
+ * and the work limits (frames kept, output pixels: limits.ts), and open the one sharp pipeline
+ * every later step configures: all frames only when they are kept, else the first; the decoder
+ * aborts on errors and truncation; the processing timeout starts here.
  */
 import sharp, { type Sharp, type SharpOptions } from 'sharp';
-import { assertPixelCap, timeoutSeconds } from '../limits.js';
+import { assertPixelCap, assertWorkLimits, timeoutSeconds } from '../limits.js';
 import { planTransform } from '../plan.js';
 import { readMetadata, toSourceInfo } from '../source.js';
 import type { TransformContext, TransformLimits, TransformRequest } from '../types.js';
@@ -31,6 +31,7 @@ export async function load(req: TransformRequest, limits: TransformLimits): Prom
   const plan = planTransform(req.options, source, req.autoClass ?? 'jpeg');
   const frames = plan.keepFrames ? source.pages : 1;
   assertPixelCap(source.width, source.height, frames, limits.maxInputPixels);
+  assertWorkLimits(source, plan, req.options, limits);
   const image: Sharp = sharp(req.input, { ...decoderOptions(limits), animated: plan.keepFrames });
   image.timeout({ seconds: timeoutSeconds(limits) });
   return { options: req.options, source, plan, image };

@@ -48,6 +48,11 @@ async function expectCreated(
   expect(Object.keys(body)).toEqual(
     expect.arrayContaining(['id', 'sha256', 'width', 'height', 'format', 'bytes', 'created_at', 'url']),
   );
+  // Every accepted format gets its placeholder at upload (issue 13).
+  expect(body.placeholder).toEqual({
+    thumbhash: expect.stringMatching(/^[A-Za-z0-9+/]{8,}={0,2}$/),
+    color: expect.stringMatching(/^#[0-9a-f]{6}$/),
+  });
   expect(body.id).toMatch(/^[A-Za-z0-9_-]{22,}$/);
   expect(body.sha256).toBe(sha256Hex(bytes));
   expect(body.bytes).toBe(bytes.byteLength);

@@ -27,6 +27,8 @@ describe('origin config', () => {
     expect(c.apiPrefix).toBe('/api/v1');
     expect(c.maxFileSize).toBe(25 * 1024 * 1024);
     expect(c.maxInputPixels).toBe(50_000_000);
+    expect(c.maxAnimationFrames).toBe(200);
+    expect(c.maxOutputPixels).toBe(8192 * 8192);
     expect(c.jwt).toMatchObject({ issuer: 'imgedge', audience: 'imgedge-api', ttlSeconds: 900 });
     expect(c.database.url).toBeUndefined();
     expect(c.database.pgliteDir).toMatch(/data\/pglite$/);
@@ -61,6 +63,9 @@ describe('origin config', () => {
     ['API_PREFIX', 'api/v1/', 'API_PREFIX must be a path such as /api/v1 (no trailing slash)'],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL'],
     ['JWT_PRIVATE_JWK', '{"kty":"oct"}', 'JWT_PRIVATE_JWK must be a private EC P-256 JWK'],
+    ['MAX_ANIMATION_FRAMES', '0', 'MAX_ANIMATION_FRAMES Too small: expected number to be >=1'],
+    ['MAX_ANIMATION_FRAMES', '2e2', 'MAX_ANIMATION_FRAMES must be a whole number from 1 to 100000'],
+    ['MAX_OUTPUT_PIXELS', '-5', 'MAX_OUTPUT_PIXELS must be a whole number from 1 to 1000000000000'],
   ])('refuses %s=%s naming the variable', (key, value, message) => {
     const [first, ...rest] = problems({ ...base, [key]: value });
     expect(rest).toEqual([]);

@@ -65,6 +65,7 @@ describeDb('images queries', () => {
     expect(record).toEqual<ImageRow>({
       ...input,
       frames: 12,
+      placeholder: null,
       createdAt: expect.any(Date) as unknown as Date,
       deletedAt: null,
     });

@@ -1,6 +1,7 @@
 /**
- * Rejections: the pixel cap (from the header, before decoding; frames counted), undecodable
- * input, and the processing timeout, each as its ImgedgeError code.
+ * Rejections: the pixel cap (from the header, before decoding; frames counted), the work limits
+ * (MAX_ANIMATION_FRAMES, MAX_OUTPUT_PIXELS: from the plan, before decoding), undecodable input,
+ * and the processing timeout, each as its ImgedgeError code.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, transform } from '../../../origin/transform/index.js';
 import type { TransformRequest } from '../../../origin/transform/types.js';
 import { ImgedgeError } from '../../../shared/errors.js';
-import { animatedGif, garbage, largeFlatPng, photoJpeg, truncatedJpeg } from '../../support/images.js';
+import {
+  animatedGif,
+  animatedGifFrames,
+  garbage,
+  largeFlatPng,
+  photoJpeg,
+  truncatedJpeg,
+} from '../../support/images.js';
 
 async function rejection(req: TransformRequest): Promise<ImgedgeError> {
   const err = await transform(req).then(
@@ -20,8 +28,101 @@ async function rejection(req: TransformRequest): Promise<ImgedgeError> {
   return err as ImgedgeError;
 }
 
-it('defaults: 50 MP and 30 s', () => {
-  expect(DEFAULT_LIMITS).toEqual({ maxInputPixels: 50_000_000, timeoutMs: 30_000 });
+it('defaults: 50 MP, 30 s, 200 frames, 8192×8192 output pixels', () => {
+  expect(DEFAULT_LIMITS).toEqual({
+    maxInputPixels: 50_000_000,
+    timeoutMs: 30_000,
+    maxAnimationFrames: 200,
+    maxOutputPixels: 67_108_864,
+  });
+});
+
+describe('MAX_ANIMATION_FRAMES', () => {
+  it('refuses an animation kept with more frames: 422 limit_exceeded naming the limit', async () => {
+    const err = await rejection({
+      input: await animatedGifFrames(5),
+      options: { f: 'webp' },
+      limits: { maxAnimationFrames: 4 },
+    });
+    expect(err.code).toBe('limit_exceeded');
+    expect(err.status).toBe(422);
+    expect(err.extra).toEqual({ limit: 'MAX_ANIMATION_FRAMES', value: 5, max: 4 });
+    expect(err.message).toBe('The animation has 5 frames; MAX_ANIMATION_FRAMES is 4');
+  });
+
+  it('counts the default: 201 frames are refused, 200 pass', async () => {
+    const over = await rejection({ input: await animatedGifFrames(201), options: { f: 'gif' } });
+    expect(over.extra).toMatchObject({ limit: 'MAX_ANIMATION_FRAMES', value: 201, max: 200 });
+    const out = await transform({ input: await animatedGifFrames(200), options: { f: 'gif' } });
+    expect(out.frames).toBe(200);
+  });
+
+  it('passes exactly the limit, and the first frame alone (anim=0, jpeg, a single-frame op)', async () => {
+    const input = await animatedGifFrames(5);
+    const limits = { maxAnimationFrames: 4 };
+    expect(
+      (await transform({ input, options: { f: 'webp' }, limits: { maxAnimationFrames: 5 } })).frames,
+    ).toBe(5);
+    for (const options of [{ f: 'webp', anim: false }, { f: 'jpeg' }, { f: 'webp', rot: 90 }] as const) {
+      expect((await transform({ input, options, limits })).frames).toBe(1);
+    }
+  });
+});
+
+describe('MAX_OUTPUT_PIXELS', () => {
+  it('refuses w=2000,enlarge=1 of a 300×200 under a 1 MP limit: value = 2000×1333', async () => {
+    const err = await rejection({
+      input: await photoJpeg(300, 200),
+      options: { w: 2000, enlarge: true },
+      limits: { maxOutputPixels: 1_000_000 },
+    });
+    expect(err.code).toBe('limit_exceeded');
+    expect(err.status).toBe(422);
+    expect(err.extra).toEqual({ limit: 'MAX_OUTPUT_PIXELS', value: 2000 * 1333, max: 1_000_000, frames: 1 });
+  });
+
+  it('counts the frames kept: 3 × 240×180 over 100 000; the first frame alone passes', async () => {
+    const input = await animatedGif();
+    const limits = { maxOutputPixels: 100_000 };
+    const err = await rejection({ input, options: { w: 240, enlarge: true, f: 'webp' }, limits });
+    expect(err.extra).toEqual({ limit: 'MAX_OUTPUT_PIXELS', value: 3 * 240 * 180, max: 100_000, frames: 3 });
+    expect(err.message).toMatch(/over 3 frames/);
+    const first = await transform({
+      input,
+      options: { w: 240, enlarge: true, f: 'webp', anim: false },
+      limits,
+    });
+    expect([first.width, first.height, first.frames]).toEqual([240, 180, 1]);
+  });
+
+  it('is checked from the plan before decoding: only the header of a 16 MP PNG is read', async () => {
+    // Decoding this cut file would be invalid_image: limit_exceeded proves nothing was decoded.
+    const header = (await largeFlatPng(4000, 4000)).subarray(0, 64);
+    const err = await rejection({
+      input: header,
+      options: { w: 2000 },
+      limits: { maxOutputPixels: 1_000_000 },
+    });
+    expect(err.code).toBe('limit_exceeded');
+    const undecodable = await rejection({ input: header, options: { w: 2000 } });
+    expect(undecodable.code).toBe('invalid_image');
+  });
+
+  it.each([
+    ['one side', { w: 150 }],
+    ['dpr and enlarge', { w: 200, dpr: 2.5, enlarge: true }],
+    ['cover box', { w: 120, h: 120, fit: 'cover' }],
+    ['contain box (padded)', { w: 400, h: 100, fit: 'contain', enlarge: true }],
+    ['fill', { w: 77, h: 333, fit: 'fill' }],
+    ['outside', { w: 100, h: 100, fit: 'outside' }],
+    ['a quarter turn', { w: 90, h: 200, rot: 90 }],
+    ['no options', {}],
+  ] as const)('the value it checks is the real output size (%s)', async (_name, options) => {
+    const input = await photoJpeg(300, 200);
+    const err = await rejection({ input, options: { ...options, f: 'png' }, limits: { maxOutputPixels: 1 } });
+    const out = await transform({ input, options: { ...options, f: 'png' } });
+    expect(err.extra.value).toBe(out.width * out.height * out.frames);
+  });
 });
 
 describe('pixel cap', () => {
