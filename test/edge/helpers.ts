@@ -100,13 +100,23 @@ export async function signed(canonicalPath: string, key?: string): Promise<strin
 /** Sum of a Prometheus series in an origin's /metrics over the label sets that match `labels`. */
 export const metric = scrapeMetric;
 
+/**
+ * The `route` labels of the origin's variant routes (origin/http/routes/variants.ts): uploaded ids
+ * and remote images (`@<source>/<path>`), each with and without options.
+ */
+export const VARIANT_ROUTES = [
+  '/internal/v1/variants/:options/:id',
+  '/internal/v1/variants/:id',
+  '/internal/v1/variants/:options/:source{@[^/]+}/*',
+  '/internal/v1/variants/:source{@[^/]+}/*',
+] as const;
+
 /** Requests the origin answered on its variant routes (what the edge sends on a cache miss). */
 export async function variantCalls(originUrl = inject('originUrl')): Promise<number> {
-  const [withOptions, bare] = await Promise.all([
-    metric(originUrl, 'imgedge_http_requests_total', { route: '/internal/v1/variants/:options/:id' }),
-    metric(originUrl, 'imgedge_http_requests_total', { route: '/internal/v1/variants/:id' }),
-  ]);
-  return withOptions + bare;
+  const counts = await Promise.all(
+    VARIANT_ROUTES.map((route) => metric(originUrl, 'imgedge_http_requests_total', { route })),
+  );
+  return counts.reduce((a, b) => a + b, 0);
 }
 
 /** Wait until the busy origin runs no transform (a test that timed out leaves one running). */

@@ -5,14 +5,14 @@
  * forms, the internal URL asked of the origin, the brief 404 under the source's Cache-Tag, and
  * onerror=redirect.
  *
- * The origin of this branch has no source route yet (the sources-fetch work adds it): it answers an
- * internal source URL with its "No route" 404, whose detail names the URL it was asked. The tests
- * in "against the origin without a source route" rely on that and change when the route lands.
+ * "Against the real origin" runs with the main test origin's own SOURCES (`edge`, `default`,
+ * `shop`, all on the stub server, which serves a real JPEG at every path but those in a
+ * `missing/` folder): real 200s, MISS then HIT, and real source 404s.
  */
 import { describe, expect, inject, it } from 'vitest';
 import { defaultCache, notFoundCacheKey, variantCacheKey } from '../../edge/cache/variant-cache.js';
 import { sourceCacheTag } from '../../shared/sources/index.js';
-import { ACCEPT, call, EDGE, makeEnv, metric, problem, sign } from './helpers.js';
+import { ACCEPT, call, EDGE, makeEnv, metric, problem, sign, variantCalls } from './helpers.js';
 
 /** Nothing listens on port 9: the edge never fetches a source itself, and the origin cannot either. */
 const SOURCES = JSON.stringify({ default: 'http://127.0.0.1:9/', shop: 'http://127.0.0.1:9/shop/' });
@@ -250,48 +250,107 @@ describe('onerror=redirect', () => {
   });
 });
 
-describe('against the origin without a source route (this branch)', () => {
-  it('asks /internal/v1/variants/<canonical>/@<source>/<canonical path>, then serves the brief 404 from cache', async () => {
-    const before = await originCalls();
-    const path = '/cdn-cgi/image/width=150,fit=cover,height=50/pics/a%20b%2Dc.jpg';
-    const first = await call(path, { env: unsignedCdnCgi, headers: { accept: ACCEPT.chrome } });
-    expect([first.status, first.headers.get('x-cache')]).toEqual([404, 'MISS']);
-    const body = await problem(first);
-    // The origin's own "No route" detail names the path it was asked (percent-decoded by Hono; the
-    // edge sent the canonical `pics/a%20b-c.jpg`, and the negotiated class as ?format=). Cloudflare's
-    // cover may enlarge: enlarge=1.
-    expect(body.detail).toBe(
-      'No route for GET /internal/v1/variants/w=150,h=50,fit=cover,enlarge=1/@default/pics/a b-c.jpg',
-    );
-    expect(body.instance).toBe(decodeURIComponent(path));
-    expect(await originCalls()).toBe(before + 1);
+describe('against the real origin (its sources on the stub server)', () => {
+  /** The edge with the origin's own SOURCES, and /cdn-cgi/image/ unsigned. */
+  const live = () => makeEnv({ SOURCES: inject('originSources'), CDN_CGI_SIGNED_URLS: 'off' });
+  /** A path no earlier run or test has cached. */
+  const fresh = (name: string) => `run-${inject('runId')}/${name}`;
 
-    // The brief 404 is per image, under its source's Cache-Tag: every form and option set hits it.
-    const stored = await defaultCache().match(notFoundCacheKey(EDGE, '@default/pics/a%20b-c.jpg'));
-    expect(stored?.headers.get('cache-tag')).toBe(
-      sourceCacheTag({ source: 'default', path: 'pics/a%20b-c.jpg' }),
+  it('a Cloudflare URL is a real variant: 200 MISS, then a HIT for every spelling, with the source’s freshness', async () => {
+    const dir = fresh('pics');
+    const path = `/cdn-cgi/image/width=150,fit=cover,height=50/${dir}/a%20b%2Dc.jpg`;
+    const [calls0, all0] = [await variantCalls(), await originCalls()];
+    const first = await call(path, { env: live(), headers: { accept: ACCEPT.chrome } });
+    expect([first.status, first.headers.get('x-cache')]).toEqual([200, 'MISS']);
+    expect(first.headers.get('content-type')).toBe('image/avif');
+    expect(first.headers.get('vary')).toBe('Accept');
+    const bytes = new Uint8Array(await first.arrayBuffer());
+    expect(new TextDecoder().decode(bytes.subarray(4, 12))).toBe('ftypavif');
+    // Not immutable: the origin's freshness for the cached source (the stub says max-age=300).
+    const maxAge = Number(/^public, max-age=(\d+)$/.exec(first.headers.get('cache-control') ?? '')?.[1]);
+    expect(maxAge).toBeGreaterThan(0);
+    expect(maxAge).toBeLessThanOrEqual(3600);
+    // One origin call, on a source variant route (counted by variantCalls).
+    expect([await variantCalls(), await originCalls()]).toEqual([calls0 + 1, all0 + 1]);
+
+    // Stored under the imgedge canonical path (Cloudflare's cover may enlarge: enlarge=1), tagged
+    // with the source's Cache-Tag.
+    const key = variantCacheKey(
+      EDGE,
+      `/img/w=150,h=50,fit=cover,enlarge=1/@default/${dir}/a%20b-c.jpg`,
+      'avif',
     );
+    const stored = await defaultCache().match(key);
+    expect(stored?.headers.get('cache-tag')).toBe(
+      sourceCacheTag({ source: 'default', path: `${dir}/a%20b-c.jpg` }),
+    );
+    await stored?.body?.cancel();
+
+    const base = JSON.parse(inject('originSources')).default as string;
+    for (const again of [
+      `/cdn-cgi/image/height=50,fit=cover,w=150/${dir}/a b-c.jpg`,
+      `/cdn-cgi/image/width=150,height=50,fit=cover/${base}${dir}/a%20b-c.jpg`,
+      await signedUrl(
+        `/img/@default/${dir}/a%20b%2dc.jpg?w=150&h=50&fit=cover&enlarge=1`,
+        `/img/w=150,h=50,fit=cover,enlarge=1/@default/${dir}/a%20b-c.jpg`,
+      ),
+    ]) {
+      const res = await call(again, { env: live(), headers: { accept: ACCEPT.chrome } });
+      expect([res.status, res.headers.get('x-cache')], again).toEqual([200, 'HIT']);
+      expect(res.headers.get('cache-tag')).toBeNull();
+      expect(new Uint8Array(await res.arrayBuffer())).toEqual(bytes);
+    }
+    expect(await variantCalls()).toBe(calls0 + 1);
+  });
+
+  it('the imgedge form of the source `edge`: defaults and a preset unsigned, options signed, all 200', async () => {
+    const path = fresh('shoe.jpg');
+    const calls0 = await variantCalls();
+    for (const url of [
+      `/img/@edge/${path}`,
+      `/img/thumb/@edge/${path}`,
+      `/img/@edge/${path}?f=webp`,
+      await signedUrl(`/img/w=64,h=64,fit=cover/@edge/${path}`),
+    ]) {
+      const miss = await call(url, { env: live(), headers: { accept: ACCEPT.chrome } });
+      expect([miss.status, miss.headers.get('x-cache')], url).toEqual([200, 'MISS']);
+      expect(miss.headers.get('content-type')).toMatch(/^image\/(avif|webp)$/);
+      expect(miss.headers.get('cache-control')).not.toMatch(/immutable/);
+      await miss.body?.cancel();
+      const hit = await call(url, { env: live(), headers: { accept: ACCEPT.chrome } });
+      expect([hit.status, hit.headers.get('x-cache')], url).toEqual([200, 'HIT']);
+      await hit.body?.cancel();
+    }
+    expect(await variantCalls()).toBe(calls0 + 4);
+  });
+
+  it('a missing source image is the origin’s 404, stored briefly under the source’s Cache-Tag for every form', async () => {
+    const dir = fresh('missing');
+    const target = `missing/${dir}/gone.jpg`;
+    const first = await call(`/cdn-cgi/image/width=152,onerror=redirect/${target}`, { env: live() });
+    // A source 404 is answered as such, not redirected.
+    expect([first.status, first.headers.get('x-cache')]).toEqual([404, 'MISS']);
+    expect(await problem(first)).toMatchObject({ code: 'not_found' });
+    const stored = await defaultCache().match(notFoundCacheKey(EDGE, `@default/${target}`));
+    expect(stored?.headers.get('cache-tag')).toBe(sourceCacheTag({ source: 'default', path: target }));
     expect(stored?.headers.get('cache-control')).toBe('public, max-age=60');
     await stored?.body?.cancel();
-    for (const again of [
-      '/cdn-cgi/image/width=151/pics/a b-c.jpg',
-      '/img/@default/pics/a%20b%2dc.jpg',
-      '/cdn-cgi/image/format=webp/http://127.0.0.1:9/pics/a%20b-c.jpg',
-    ]) {
-      const res = await call(again, { env: unsignedCdnCgi });
+    const calls = await variantCalls();
+    for (const again of [`/cdn-cgi/image/width=151/${target}`, `/img/@default/${target}`]) {
+      const res = await call(again, { env: live() });
       expect([res.status, res.headers.get('x-cache')], again).toEqual([404, 'HIT']);
       expect(res.headers.get('cache-tag')).toBeNull();
       await res.body?.cancel();
     }
-    expect(await originCalls()).toBe(before + 1);
+    expect(await variantCalls()).toBe(calls);
   });
 
-  it('a source 404 is answered as such, not redirected', async () => {
-    const res = await call('/cdn-cgi/image/width=152,onerror=redirect/pics/missing.jpg', {
-      env: unsignedCdnCgi,
+  it('a source the origin does not know is its 404 (the tiers disagree on SOURCES)', async () => {
+    const res = await call('/img/@shop2/a.jpg', {
+      env: makeEnv({ SOURCES: JSON.stringify({ shop2: `${inject('stubUrl')}/sources/` }) }),
     });
     expect(res.status).toBe(404);
-    await res.body?.cancel();
+    expect(await problem(res)).toMatchObject({ code: 'not_found' });
   });
 
   it('an uploaded id keeps its own Cache-Tag on its brief 404', async () => {

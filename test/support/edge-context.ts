@@ -38,8 +38,13 @@ declare module 'vitest' {
     /** Upstash-REST bridge to the real Redis. */
     upstashUrl: string;
     upstashToken: string;
-    /** edge-stub-server.ts: JWKS endpoints and a never-answering path. */
+    /** edge-stub-server.ts: JWKS endpoints, a never-answering path, the remote sources' website. */
     stubUrl: string;
+    /**
+     * The main origin's SOURCES (JSON): `edge`, `default` and `shop`, all on the stub server, which
+     * serves a real JPEG at every path but those in a `missing/` folder (404).
+     */
+    originSources: string;
     /**
      * Two "origins" for the failover tests: TCP proxies in front of the main origin (same images,
      * same /metrics), cut and restored through `controlUrl` (test/support/proxy-control.ts) under

@@ -6,8 +6,9 @@
  * - a second real origin with TRANSFORM_CONCURRENCY=1 and TRANSFORM_QUEUE=0, whose queue
  *   overflows at once (503 + Retry-After) and whose AVIF variants are slow (origin timeouts);
  * - the Upstash-REST bridge over the real Redis at TEST_REDIS_URL (default redis://127.0.0.1:6379);
- * - edge-stub-server.ts (JWKS endpoints, a never-answering path), also the main origin's remote
- *   source `edge` (SOURCES; it answers 404 to image paths, which the origin remembers briefly);
+ * - edge-stub-server.ts (JWKS endpoints, a never-answering path), also the website behind the main
+ *   origin's remote sources (SOURCES): `edge`, and the README's `default` and `shop`, all on it — a
+ *   real JPEG at every path but those in a `missing/` folder (404s, which the origin remembers briefly);
  * - for the failover tests: two TCP proxies (tcp-proxy.ts) in front of the main origin, i.e. two
  *   "origins" that serve the same images, which the tests cut and restore through proxy-control.ts;
  *   and a connect black hole (connect-blackhole.ts), an address whose TCP connect never completes.
@@ -47,6 +48,7 @@ export type EdgeServersInfo = Pick<
   | 'upstashUrl'
   | 'upstashToken'
   | 'stubUrl'
+  | 'originSources'
   | 'failover'
   | 'runId'
 >;
@@ -81,9 +83,14 @@ async function main(): Promise<EdgeServersInfo> {
   // slow run (the default 15 min expired mid-run on a loaded machine).
   const tokenTtl = { JWT_TTL_SECONDS: '7200' };
   // First: the main origin's remote source lives on it (loopback, hence the dangerous switch).
-  const stub = await started(startEdgeStubServer());
+  const stub = await started(startEdgeStubServer({ sourceImage: await photoJpeg(640, 480, 5) }));
   const sources = {
-    SOURCES: JSON.stringify({ edge: `${stub.url}/sources/` }),
+    SOURCES: JSON.stringify({
+      // Distinct bases: an absolute /cdn-cgi/image/ URL names exactly one source.
+      default: `${stub.url}/sources/`,
+      edge: `${stub.url}/sources/edge/`,
+      shop: `${stub.url}/sources/shop/`,
+    }),
     SOURCES_ALLOW_PRIVATE_NETWORKS: '1',
   };
   const results = await Promise.allSettled([
@@ -138,6 +145,7 @@ async function main(): Promise<EdgeServersInfo> {
     upstashUrl: bridge.url,
     upstashToken,
     stubUrl: stub.url,
+    originSources: sources.SOURCES,
     failover: {
       origins: [`http://127.0.0.1:${proxies.a.port}`, `http://127.0.0.1:${proxies.b.port}`],
       names: ['a', 'b'],

@@ -8,7 +8,11 @@
  *   be reached here): it records each call; `GET /cloudflare/purges` lists them.
  * - `/hang/...` accepts the request and never answers (a dependency that is up but stuck), for
  *   timeouts: the limiter's RATE_LIMIT_TIMEOUT_MS, the health probe's HEALTH_TIMEOUT_MS.
+ * - `/sources/…` is the website the main test origin's remote sources point at: `GET` of any path
+ *   under it serves `sourceImage` (a real JPEG, with an ETag, `Cache-Control: max-age=300`, and a
+ *   304 to a matching If-None-Match), except in a `missing/` folder, which is a 404.
  */
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
@@ -18,7 +22,8 @@ export interface EdgeStubServer {
   close(): Promise<void>;
 }
 
-export async function startEdgeStubServer(): Promise<EdgeStubServer> {
+export async function startEdgeStubServer(options: { sourceImage: Uint8Array }): Promise<EdgeStubServer> {
+  const sourceEtag = `"${createHash('sha256').update(options.sourceImage).digest('hex').slice(0, 16)}"`;
   const sets = new Map<string, { body: string; fetches: number }>();
   const purges: { zone: string; authorization: string | undefined; body: unknown }[] = [];
   const sockets = new Set<Socket>();
@@ -32,6 +37,13 @@ export async function startEdgeStubServer(): Promise<EdgeStubServer> {
     const path = new URL(req.url ?? '/', 'http://stub').pathname;
     if (path.startsWith('/hang/')) {
       req.resume(); // read (and drop) any body, then never answer
+      return;
+    }
+    if (path.startsWith('/sources/') && !path.includes('/missing/') && req.method === 'GET') {
+      const headers = { etag: sourceEtag, 'cache-control': 'max-age=300', 'content-type': 'image/jpeg' };
+      if (req.headers['if-none-match'] === sourceEtag) return void res.writeHead(304, headers).end();
+      res.writeHead(200, { ...headers, 'content-length': String(options.sourceImage.byteLength) });
+      res.end(options.sourceImage);
       return;
     }
     if (path === '/cloudflare/purges') return send(res, 200, purges);
