@@ -5,8 +5,8 @@
  * the original's from its image record, or, for a remote source image (no record), from its bytes.
  */
 import type { OriginalInfo } from '../images/record.js';
-import { checkUpload } from '../uploads/check.js';
 import { probe } from '../transform/index.js';
+import { checkUpload } from '../uploads/check.js';
 
 /** The `f=json` document. */
 export interface VariantInfo {

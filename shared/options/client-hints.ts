@@ -99,7 +99,8 @@ export function resolveClientHints(options: ImageOptions, header: HeaderReader):
     out.dpr = ladderUp(DPR_LADDER, deviceDpr());
   }
   if (read(HINT_HEADERS.saveData)?.toLowerCase() === 'on') {
-    out.q = options.q === undefined ? SAVE_DATA_QUALITY : Math.max(1, Math.round(options.q * SAVE_DATA_FACTOR));
+    out.q =
+      options.q === undefined ? SAVE_DATA_QUALITY : Math.max(1, Math.round(options.q * SAVE_DATA_FACTOR));
   }
   const order = Object.values(HINT_HEADERS) as string[];
   return { options: assertResolved(out), vary: order.filter((name) => used.has(name)) };
