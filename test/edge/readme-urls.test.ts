@@ -82,7 +82,9 @@ describe('README image URL examples', () => {
       if (remote ? res.headers.get('x-cache') === null : res.status !== 200) {
         throw new Error(`${asked} answered ${res.status}: ${await res.text()}`);
       }
-      if (!remote) expect(res.headers.get('content-type')).toMatch(/^image\//);
+      // f=json (format=json) answers the variant's metadata, not its bytes.
+      const type = /\bf(?:ormat)?=json\b/.test(asked) ? /^application\/json$/ : /^image\//;
+      if (!remote) expect(res.headers.get('content-type')).toMatch(type);
       else await res.body?.cancel();
     };
     const res = await call(url, { headers, ...(env ? { env } : {}) });
