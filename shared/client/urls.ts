@@ -69,8 +69,8 @@ export async function srcset(
   if (options.dpr !== undefined && options.dpr !== 1) {
     throw new TypeError('srcset writes width descriptors: leave dpr out (the browser picks the density)');
   }
-  const baseW = options.w;
-  if (baseW === 'auto') throw new TypeError('srcset writes one width per candidate: leave w=auto out');
+  // Each candidate sets its own w; a w=auto given here is replaced like any w (but is no box for h).
+  const baseW = options.w === 'auto' ? undefined : options.w;
   if (options.h !== undefined && baseW === undefined) {
     throw new TypeError('srcset scales h with w: give w too (the box whose aspect ratio to keep)');
   }
