@@ -13,6 +13,7 @@ import { ImgedgeError, PROBLEM_CONTENT_TYPE } from '../../shared/errors.js';
 import { CACHE_IMMUTABLE, sharedMaxAge } from '../../shared/http/cache-control.js';
 import { etagMatches } from '../../shared/http/etag.js';
 import {
+  ACCEPT_CH,
   CLOUDFLARE_PREFIX,
   formatLabel,
   formatQuery,
@@ -21,7 +22,10 @@ import {
   parseImageRequest,
   type RequestedFormat,
   requestFormat,
+  resolveClientHints,
   targetOf,
+  usesClientHints,
+  withOptions,
 } from '../../shared/options/index.js';
 import { verifyPath } from '../../shared/signature.js';
 import { sourceCacheTag, sourceUrl } from '../../shared/sources/index.js';
@@ -35,8 +39,13 @@ import { limitersFor } from '../ratelimit/limiters.js';
 
 /** The per-request facts the image handler works out before touching any cache. */
 interface Resolved {
+  /** With client hints resolved: its canonicalPath is the cache key and the origin's request. */
   request: ImageRequest;
   format: RequestedFormat;
+  /** The request headers the answer depends on (Accept for f=auto/json, the hints used). */
+  vary: string[];
+  /** Whether the URL asks for client hints (w=auto, dpr=auto): the answer carries Accept-CH. */
+  hints: boolean;
 }
 
 /** A URL form: how it reads a request, and the signing policy that applies to it. */
@@ -72,14 +81,13 @@ async function serveImage(c: Context<EdgeEnv>, read: Reader): Promise<Response> 
   const config = c.get('config');
   const resolved = await resolve(c, config, read);
   const { request, format } = resolved;
-  const negotiated = format.kind === 'auto';
   const cache = defaultCache();
   const key = variantCacheKey(c.req.url, request.canonicalPath, formatLabel(format));
 
   const hit = (await cache.match(key)) ?? (await cache.match(notFoundCacheKey(c.req.url, targetOf(request))));
   if (hit) {
     c.set('cacheStatus', 'HIT');
-    return await finish(c, hit, 'HIT', negotiated);
+    return await finish(c, hit, 'HIT', resolved);
   }
 
   c.set('cacheStatus', 'MISS');
@@ -98,15 +106,20 @@ async function serveImage(c: Context<EdgeEnv>, read: Reader): Promise<Response> 
         ip,
       )
     : {};
-  const out = await finish(c, await fromOrigin(c, config, resolved, key), 'MISS', negotiated);
+  const out = await finish(c, await fromOrigin(c, config, resolved, key), 'MISS', resolved);
   for (const [name, value] of Object.entries(limitHeaders)) out.headers.set(name, value);
   return out;
 }
 
 async function resolve(c: Context<EdgeEnv>, config: EdgeConfig, read: Reader): Promise<Resolved> {
-  const { request, policy } = read(config, new URL(c.req.url));
-  await enforceSigningPolicy(policy, config.signingKeys, request);
-  return { request, format: requestFormat(request.options, c.req.header('accept')) };
+  const { request: given, policy } = read(config, new URL(c.req.url));
+  // The signature covers the URL as written (`w=auto`); the hints resolve after it.
+  await enforceSigningPolicy(policy, config.signingKeys, given);
+  const hints = resolveClientHints(given.options, (name) => c.req.header(name));
+  const request = hints.vary.length === 0 ? given : withOptions(given, hints.options);
+  const format = requestFormat(request.options, c.req.header('accept'));
+  const vary = [...(format.kind === 'auto' ? ['Accept'] : []), ...hints.vary];
+  return { request, format, vary, hints: usesClientHints(given.options) };
 }
 
 /**
@@ -235,13 +248,14 @@ async function finish(
   c: Context<EdgeEnv>,
   res: Response,
   cacheStatus: 'HIT' | 'MISS',
-  negotiated: boolean,
+  resolved: Resolved,
 ): Promise<Response> {
   const headers = new Headers(res.headers);
   // The tag is for purging the cache, not for clients.
   headers.delete('cache-tag');
   headers.set('x-cache', cacheStatus);
-  if (negotiated && res.status === 200) headers.set('vary', 'Accept');
+  if (res.status === 200 && resolved.vary.length > 0) headers.set('vary', resolved.vary.join(', '));
+  if (resolved.hints) headers.set('accept-ch', ACCEPT_CH);
   if (res.status === 200 && etagMatches(c.req.header('if-none-match'), res.headers.get('etag'))) {
     headers.delete('content-length');
     headers.delete('content-type');

@@ -134,10 +134,11 @@ function focalCrop(box: ResizePlan, srcWidth: number, srcHeight: number, focal: 
 }
 
 function planFinal(srcWidth: number, srcHeight: number, options: ImageOptions): ResizePlan | undefined {
-  const dpr = options.dpr ?? 1;
+  // `auto` never gets here (the edge resolves it, the variant route refuses it).
+  const dpr = typeof options.dpr === 'number' ? options.dpr : 1;
   const enlarge = options.enlarge ?? false;
   const fit = options.fit ?? 'inside';
-  const bw = options.w === undefined ? undefined : options.w * dpr;
+  const bw = typeof options.w === 'number' ? options.w * dpr : undefined;
   const bh = options.h === undefined ? undefined : options.h * dpr;
 
   if (bw === undefined && bh === undefined) {

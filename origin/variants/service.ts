@@ -5,15 +5,19 @@
  */
 import { createHash } from 'node:crypto';
 import { ImgedgeError } from '../../shared/errors.js';
-import { formatLabel, type RequestedFormat } from '../../shared/options/format.js';
+import { canonicalize } from '../../shared/options/canonical.js';
+import { formatLabel, isInfoRequest, type RequestedFormat } from '../../shared/options/format.js';
 import type { ImageOptions } from '../../shared/options/types.js';
+import { SOURCE_PREFIX } from '../../shared/sources/index.js';
 import type { Db } from '../db/driver.js';
 import { getImage } from '../db/images.js';
+import { type OriginalInfo, originalInfo } from '../images/record.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { OriginalStore } from '../storage/originals.js';
 import { CONTENT_TYPES, transform } from '../transform/index.js';
 import { PIPELINE_VERSION, type VariantCache } from './disk-cache.js';
 import { ImageIdCache } from './id-cache.js';
+import { INFO_CONTENT_TYPE, INFO_FORMAT, infoDocument, outputInfo, sourceOriginalInfo } from './info.js';
 import { SingleFlight } from './single-flight.js';
 import type { Made, Tier2 } from './tier2.js';
 import type { WorkPool } from './work-pool.js';
@@ -28,6 +32,8 @@ export interface VariantRequest {
 
 export interface Variant {
   data: Buffer;
+  /** The format produced (`json` for f=json). */
+  format: string;
   contentType: string;
   /** hit: tier 1; tier2: the shared bucket, made by any replica; shared: joined a flight here. */
   cache: 'hit' | 'tier2' | 'miss' | 'shared';
@@ -105,11 +111,24 @@ export class VariantService {
   }
 
   async get(req: VariantRequest, sha256: string): Promise<Variant> {
+    if (isInfoRequest(req.options)) {
+      return this.cached(req, sha256, () => this.describe(req, sha256));
+    }
+    return this.cached(req, sha256, (storeInTier2) => this.produce(req, sha256, storeInTier2));
+  }
+
+  /** Tier 1 → single-flight → [tier 2 → make]: one variant (image or f=json document). */
+  private async cached(
+    req: VariantRequest,
+    sha256: string,
+    make: (storeInTier2?: (made: Made) => Promise<void>) => Promise<Made>,
+  ): Promise<Variant> {
     const label = formatLabel(req.requested);
     const cached = await this.deps.variantCache.get(sha256, req.canonical, label);
     if (cached) {
       return {
         data: cached.data,
+        format: cached.format,
         contentType: contentType(cached.format),
         cache: 'hit',
         transformMs: undefined,
@@ -119,18 +138,46 @@ export class VariantService {
     const { tier2 } = this.deps;
     const { promise, shared } = this.flights.do(key, () =>
       tier2
-        ? tier2.fetchOrProduce(key, { canonical: req.canonical, requested: label }, sha256, (storeInTier2) =>
-            this.produce(req, sha256, storeInTier2),
-          )
-        : this.produce(req, sha256),
+        ? tier2.fetchOrProduce(key, { canonical: req.canonical, requested: label }, sha256, make)
+        : make(),
     );
     const made = await promise;
     return {
       data: made.data,
+      format: made.format,
       contentType: contentType(made.format),
       cache: shared ? 'shared' : made.ms === undefined ? 'tier2' : 'miss',
       transformMs: made.ms,
     };
+  }
+
+  /**
+   * The f=json document: the image variant f=auto serves the same client (through its own caches,
+   * so it is made at most once and ready for the image request that usually follows), and the
+   * original's facts. Kept in tier 1 here; tier 2 by the caller's flight as any variant.
+   */
+  private async describe(req: VariantRequest, sha256: string): Promise<Made> {
+    const started = performance.now();
+    const options = { ...req.options, f: undefined };
+    const image = await this.get({ ...req, options, canonical: canonicalize(options) }, sha256);
+    const [output, original] = await Promise.all([
+      outputInfo(image.data, image.format),
+      this.originalInfo(req.id, sha256),
+    ]);
+    const data = infoDocument({ ...output, original });
+    await this.deps.variantCache.put(sha256, req.canonical, formatLabel(req.requested), data, INFO_FORMAT);
+    return { data, format: INFO_FORMAT, ms: performance.now() - started };
+  }
+
+  /** The original's facts: its record for an upload; its bytes for a source image (`@…`, no record). */
+  private async originalInfo(id: string, sha256: string): Promise<OriginalInfo> {
+    if (!id.startsWith(SOURCE_PREFIX)) {
+      const row = await getImage(this.deps.db, id);
+      if (!row || row.sha256 !== sha256) throw new ImgedgeError('not_found', 'No such image');
+      return originalInfo(row);
+    }
+    const bytes = await this.readOriginal(sha256);
+    return this.deps.pool.run(() => sourceOriginalInfo(bytes, this.deps.maxInputPixels));
   }
 
   /** The original's bytes; gone (deleted meanwhile, e.g. through another replica) is a 404. */
@@ -184,5 +231,6 @@ export class VariantService {
 }
 
 function contentType(format: string): string {
+  if (format === INFO_FORMAT) return INFO_CONTENT_TYPE;
   return CONTENT_TYPES[format as keyof typeof CONTENT_TYPES] ?? 'application/octet-stream';
 }

@@ -69,15 +69,17 @@ export async function srcset(
   if (options.dpr !== undefined && options.dpr !== 1) {
     throw new TypeError('srcset writes width descriptors: leave dpr out (the browser picks the density)');
   }
-  if (options.h !== undefined && options.w === undefined) {
+  // Each candidate sets its own w; a w=auto given here is replaced like any w (but is no box for h).
+  const baseW = options.w === 'auto' ? undefined : options.w;
+  if (options.h !== undefined && baseW === undefined) {
     throw new TypeError('srcset scales h with w: give w too (the box whose aspect ratio to keep)');
   }
   const sorted = [...new Set(widths)].sort((a, b) => a - b);
   const entries = await Promise.all(
     sorted.map(async (w) => {
       const sized: ImageOptions = { ...options, w };
-      if (options.h !== undefined && options.w !== undefined) {
-        sized.h = Math.max(1, Math.round((options.h * w) / options.w));
+      if (options.h !== undefined && baseW !== undefined) {
+        sized.h = Math.max(1, Math.round((options.h * w) / baseW));
       }
       return `${await imageUrl(id, sized, settings)} ${w}w`;
     }),

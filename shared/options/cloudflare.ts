@@ -77,7 +77,8 @@ export const CLOUDFLARE_OPTIONS: readonly CloudflareOption[] = [
   { names: ['brightness'], unsupported: never('imgedge has no brightness adjustment') },
   { names: ['compression'], unsupported: never('imgedge has no compression=fast mode') },
   { names: ['contrast'], unsupported: never('imgedge has no contrast adjustment') },
-  { names: ['dpr'], key: 'dpr' },
+  // Cloudflare has no dpr=auto (imgedge's own grammar has).
+  { names: ['dpr'], key: 'dpr', other: (text) => (text === 'auto' ? undefined : text) },
   {
     names: ['fit'],
     key: 'fit',
@@ -98,13 +99,13 @@ export const CLOUDFLARE_OPTIONS: readonly CloudflareOption[] = [
   {
     names: ['format', 'f'],
     key: 'f',
-    values: { auto: 'f=auto', avif: 'f=avif', webp: 'f=webp', jpeg: 'f=jpeg', png: 'f=png' },
+    // format=json answers imgedge's f=json document (README: its fields differ from Cloudflare's).
+    values: { auto: 'f=auto', avif: 'f=avif', webp: 'f=webp', jpeg: 'f=jpeg', png: 'f=png', json: 'f=json' },
     other: false,
     unsupported: only({
       'baseline-jpeg': 'imgedge encodes progressive JPEG only; use format=jpeg',
-      json: 'imgedge has no JSON output',
     }),
-    accepts: oneOf(['auto', 'avif', 'webp', 'jpeg', 'png']),
+    accepts: oneOf(['auto', 'avif', 'webp', 'jpeg', 'png', 'json']),
   },
   { names: ['gamma'], unsupported: never('imgedge has no gamma adjustment') },
   {
@@ -173,11 +174,8 @@ export const CLOUDFLARE_OPTIONS: readonly CloudflareOption[] = [
     ],
     unsupported: never('only trim=border is supported'),
   },
-  {
-    names: ['width', 'w'],
-    key: 'w',
-    unsupported: only({ auto: 'width=auto needs client hints, which imgedge does not read' }),
-  },
+  // width=auto: client hints, as imgedge's w=auto (client-hints.ts).
+  { names: ['width', 'w'], key: 'w' },
   { names: ['zoom', 'face-zoom'], unsupported: never('imgedge has no face detection') },
 ];
 

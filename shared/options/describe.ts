@@ -22,9 +22,8 @@ function quote(text: string): string {
 export function allowedOf(spec: OptionSpec): string {
   switch (spec.kind) {
     case 'int':
-      return `${spec.min}..${spec.max}`;
     case 'decimal':
-      return `${spec.min}..${spec.max}`;
+      return `${spec.min}..${spec.max}${spec.auto ? '|auto' : ''}`;
     case 'enum':
       return spec.values.join('|');
     case 'hex':
@@ -40,9 +39,9 @@ export function allowedOf(spec: OptionSpec): string {
 function phraseOf(spec: OptionSpec): string {
   switch (spec.kind) {
     case 'int':
-      return `an integer from ${spec.min} to ${spec.max}`;
+      return `an integer from ${spec.min} to ${spec.max}${spec.auto ? ' or auto' : ''}`;
     case 'decimal':
-      return `a number from ${spec.min} to ${spec.max} with at most 3 decimals`;
+      return `a number from ${spec.min} to ${spec.max} with at most 3 decimals${spec.auto ? ', or auto' : ''}`;
     case 'enum':
       return spec.values.length === 2
         ? `${spec.values[0]} or ${spec.values[1]}`

@@ -1,6 +1,6 @@
 /**
  * The requested format: one type for what a variant request asks for, decided once at the edge.
- * Either an explicit `f` (an output format), or, for `f=auto` (or no `f`), the capability class the
+ * Either an explicit `f` (an output format), or, for `f=auto`, `f=json` (or no `f`), the capability class the
  * edge negotiated from the Accept header (see negotiate.ts); the origin resolves that class against
  * the source.
  *
@@ -22,9 +22,18 @@ export type RequestedFormat =
 /** The query parameter that carries the class of an `f=auto` request to the origin. */
 export const FORMAT_PARAM = 'format';
 
-/** Whether `f` names an output format (rather than being absent or `auto`). */
+/** Whether `f` names an output format (rather than being absent, `auto` or `json`). */
 export function isExplicitFormat(f: FormatOption | undefined): f is OutputFormat {
-  return f !== undefined && f !== 'auto';
+  return f !== undefined && f !== 'auto' && f !== 'json';
+}
+
+/**
+ * `f=json`: the variant's metadata instead of its bytes. It describes what `f=auto` serves the same
+ * client, so it travels and is keyed like f=auto (the class as `?format=`), its canonical options
+ * (with `f=json`) keeping it apart from the image's own entry.
+ */
+export function isInfoRequest(options: ImageOptions): boolean {
+  return options.f === 'json';
 }
 
 /** The edge's decision: the explicit `f`, or the class the Accept header asks for. */

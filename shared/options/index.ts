@@ -2,6 +2,19 @@
 
 export { type MediaRange, parseAccept } from './accept.js';
 export { canonicalize, normalizeOptions } from './canonical.js';
+export {
+  ACCEPT_CH,
+  assertResolved,
+  DPR_LADDER,
+  FALLBACK_WIDTH,
+  HINT_HEADERS,
+  type ResolvedHints,
+  resolveClientHints,
+  SAVE_DATA_FACTOR,
+  SAVE_DATA_QUALITY,
+  usesClientHints,
+  WIDTH_LADDER,
+} from './client-hints.js';
 export { CLOUDFLARE_OPTIONS, type CloudflareOption, parseCloudflareOptions } from './cloudflare.js';
 export { CLOUDFLARE_PREFIX, parseCloudflareRequest } from './cloudflare-request.js';
 export {
@@ -9,6 +22,7 @@ export {
   formatLabel,
   formatQuery,
   isExplicitFormat,
+  isInfoRequest,
   parseRequestedFormat,
   type RequestedFormat,
   requestFormat,
@@ -40,6 +54,7 @@ export {
   SIGNATURE_PARAM,
   type SourceImageRequest,
   targetOf,
+  withOptions,
 } from './request.js';
 export { OPTION_DEFAULTS, OPTION_KEYS, OPTION_SPECS, type OptionKey, type OptionSpec } from './spec.js';
 export * from './types.js';

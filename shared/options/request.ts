@@ -166,6 +166,22 @@ export function buildRequest(
   return typeof target === 'string' ? { id: target, ...fields } : { source: target, ...fields };
 }
 
+/**
+ * The request with other options for the same target (client hints resolved, client-hints.ts): a
+ * new canonical form and canonicalPath; what was signed (signedPath, signature) and the URL's
+ * signing facts stay those of the URL as written.
+ */
+export function withOptions(request: ImageRequest, options: ImageOptions): ImageRequest {
+  const target: ImageTarget = request.source === undefined ? request.id : request.source;
+  const rebuilt = buildRequest(target, options, request.signature);
+  return {
+    ...request,
+    options: rebuilt.options,
+    canonical: rebuilt.canonical,
+    canonicalPath: rebuilt.canonicalPath,
+  } as ImageRequest;
+}
+
 /** The one `sig` of a query (a second one is refused: which would count?). */
 export function signatureOf(search: URLSearchParams): string | undefined {
   const signatures = search.getAll(SIGNATURE_PARAM);

@@ -21,6 +21,8 @@ export interface IntKind {
   readonly kind: 'int';
   readonly min: number;
   readonly max: number;
+  /** The value `auto` is accepted too (client hints, resolved at the edge). */
+  readonly auto?: true;
 }
 
 /** Decimal, grammar `(0|[1-9][0-9]*)(\.[0-9]{1,3})?`, inclusive range. */
@@ -28,6 +30,8 @@ export interface DecimalKind {
   readonly kind: 'decimal';
   readonly min: number;
   readonly max: number;
+  /** The value `auto` is accepted too (client hints, resolved at the edge). */
+  readonly auto?: true;
 }
 
 /** One of a closed list; the text of a value is `String(value)`. */
@@ -58,7 +62,7 @@ export interface BoolKind {
 
 type KindFor<V> = [V] extends [boolean]
   ? BoolKind
-  : [V] extends [number]
+  : [V] extends [number | 'auto']
     ? IntKind | DecimalKind | EnumKind<V>
     : [V] extends [string]
       ? EnumKind<V> | HexKind | GravityKind
@@ -81,13 +85,13 @@ const BOOL = { kind: 'bool' } as const;
 
 /** Every option, in canonical order. */
 export const OPTION_SPECS: readonly OptionSpec[] = [
-  { key: 'w', aliases: ['width'], ...DIMENSION },
+  { key: 'w', aliases: ['width'], ...DIMENSION, auto: true },
   { key: 'h', aliases: ['height'], ...DIMENSION },
   { key: 'fit', aliases: [], kind: 'enum', values: FITS, default: 'inside' },
   { key: 'g', aliases: ['gravity'], kind: 'gravity', values: GRAVITIES, default: 'center' },
   { key: 'f', aliases: ['format'], kind: 'enum', values: FORMAT_OPTIONS, default: 'auto' },
   { key: 'q', aliases: ['quality'], kind: 'int', min: 1, max: 100 },
-  { key: 'dpr', aliases: [], kind: 'decimal', min: 1, max: 4, default: 1 },
+  { key: 'dpr', aliases: [], kind: 'decimal', min: 1, max: 4, default: 1, auto: true },
   { key: 'blur', aliases: [], kind: 'decimal', min: 0.3, max: 250 },
   { key: 'sharpen', aliases: [], kind: 'decimal', min: 0, max: 10, default: 0 },
   { key: 'rot', aliases: ['rotate'], kind: 'enum', values: ROTATIONS, default: 0 },

@@ -34,7 +34,11 @@ export type FocalPoint = `${number}x${number}`;
 export const OUTPUT_FORMATS = ['avif', 'webp', 'jpeg', 'png', 'gif'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
-export const FORMAT_OPTIONS = ['auto', ...OUTPUT_FORMATS] as const;
+/**
+ * `json` answers the variant's metadata instead of its bytes (issue 13): it describes what `auto`
+ * would serve this client, so it is negotiated like `auto` (see format.ts).
+ */
+export const FORMAT_OPTIONS = ['auto', ...OUTPUT_FORMATS, 'json'] as const;
 export type FormatOption = (typeof FORMAT_OPTIONS)[number];
 
 export const ROTATIONS = [0, 90, 180, 270] as const;
@@ -49,13 +53,15 @@ export type Flip = (typeof FLIPS)[number];
  * always produce the same canonical string.
  */
 export interface ImageOptions {
-  w?: number;
+  /** `auto`: from client hints, resolved at the edge (client-hints.ts); the origin never sees it. */
+  w?: number | 'auto';
   h?: number;
   fit?: Fit;
   g?: Gravity | FocalPoint;
   f?: FormatOption;
   q?: number;
-  dpr?: number;
+  /** `auto`: from Sec-CH-DPR, resolved at the edge like `w=auto`. */
+  dpr?: number | 'auto';
   blur?: number;
   sharpen?: number;
   rot?: Rotation;
@@ -66,6 +72,9 @@ export interface ImageOptions {
   anim?: boolean;
   enlarge?: boolean;
 }
+
+/** Options with client hints resolved (no `auto`): what the origin and its pipeline work on. */
+export type ResolvedOptions = ImageOptions & { w?: number; dpr?: number };
 
 /** What the source image is, as far as format negotiation needs to know. */
 export interface SourceTraits {

@@ -18,7 +18,11 @@ export const INVALID: unique symbol = Symbol('invalid');
 
 export type Decoded = string | number | boolean | typeof INVALID;
 
+/** The client-hint value of `w` and `dpr` (spec `auto: true`). */
+export const AUTO = 'auto';
+
 export function decodeValue(spec: OptionSpec, text: string): Decoded {
+  if ((spec.kind === 'int' || spec.kind === 'decimal') && spec.auto === true && text === AUTO) return AUTO;
   switch (spec.kind) {
     case 'int':
       return INT.test(text) ? inRange(Number(text), spec.min, spec.max) : INVALID;

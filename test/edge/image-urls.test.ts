@@ -62,9 +62,9 @@ describe('URL forms', () => {
 
 describe('bad requests', () => {
   it.each([
-    ['w=0', 'w', '1..8192'],
-    ['w=9000', 'w', '1..8192'],
-    ['width=abc', 'w', '1..8192'],
+    ['w=0', 'w', '1..8192|auto'],
+    ['w=9000', 'w', '1..8192|auto'],
+    ['width=abc', 'w', '1..8192|auto'],
     ['q=101', 'q', '1..100'],
     ['fit=squash', 'fit', 'cover|contain|fill|inside|outside|crop'],
     ['zoom=2', 'zoom', undefined],

@@ -7,6 +7,8 @@
  * the options, the negotiated class of f=auto as ?format=. No conditional requests: the edge asks
  * only on a cache miss, when it needs the bytes, and answers its clients' If-None-Match itself.
  *
+ * `f=json` is a variant too (application/json, variants/info.ts), keyed and cached like f=auto.
+ *
  * An uploaded image's variants are immutable (its id names its bytes). A source's are not — the
  * bytes behind a URL can change — so they are answered with `max-age` = the cached source's
  * remaining freshness (sources/source-cache.ts); their ETag changes with the bytes' sha256.
@@ -14,6 +16,7 @@
 import { type Context, Hono } from 'hono';
 import { ImgedgeError, isImgedgeError } from '../../../shared/errors.js';
 import { CACHE_IMMUTABLE } from '../../../shared/http/cache-control.js';
+import { assertResolved } from '../../../shared/options/client-hints.js';
 import {
   canonicalize,
   FORMAT_PARAM,
@@ -80,6 +83,8 @@ export function variantRoutes(variantService: VariantService, sourceCache: Sourc
         extra: { canonical },
       });
     }
+    // w=auto / dpr=auto are resolved at the edge (client hints); here they are a 400.
+    assertResolved(options);
     const requested = parseRequestedFormat(options, c.req.query(FORMAT_PARAM));
     const id = target.kind === 'image' ? target.id : formatSourceRef(target.ref);
     const req = { id, options, canonical, requested };

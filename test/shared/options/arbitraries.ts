@@ -104,14 +104,17 @@ const focalPoint = fc.tuple(fraction, fraction).map(([x, y]) => ({
 
 const bool = fc.boolean().map((v) => ({ value: v, text: v ? '1' : '0' }));
 
+/** `auto` (client hints) for w and dpr, now and then. */
+const auto = fc.constant({ value: 'auto', text: 'auto' });
+
 const VALUES: Record<Key, fc.Arbitrary<{ value: unknown; text: string }>> = {
-  w: int(1, 8192),
+  w: fc.oneof({ arbitrary: int(1, 8192), weight: 9 }, { arbitrary: auto, weight: 1 }),
   h: int(1, 8192),
   fit: oneOf(...FITS),
   g: fc.oneof(oneOf(...GRAVITIES), focalPoint),
   f: oneOf(...FORMAT_OPTIONS),
   q: int(1, 100),
-  dpr: decimal(1, 4),
+  dpr: fc.oneof({ arbitrary: decimal(1, 4), weight: 9 }, { arbitrary: auto, weight: 1 }),
   blur: decimal(0.3, 250),
   sharpen: decimal(0, 10),
   rot: oneOf(0, 90, 180, 270),

@@ -47,6 +47,9 @@ const DOCUMENTED: [string, string][] = [
   // Transform via URL: the URL format and its two examples.
   ['/cdn-cgi/image/width=80,quality=75/uploads/avatar1.jpg', '/img/w=80,q=75/@default/uploads/avatar1.jpg'],
   ['/cdn-cgi/image/width=100/https://s3.example.com/bucket/image.png', '/img/w=100/@s3/image.png'],
+  // width=auto (client hints) and format=json (imgedge's own document)
+  ['/cdn-cgi/image/width=auto/a.jpg', '/img/w=auto/@default/a.jpg'],
+  ['/cdn-cgi/image/width=auto,format=json/a.jpg', '/img/w=auto,f=json/@default/a.jpg'],
   // anim
   ['/cdn-cgi/image/anim=false/a.gif', '/img/anim=0/@default/a.gif'],
   ['/cdn-cgi/image/anim=true/a.gif', '/img/@default/a.gif'],
@@ -157,10 +160,9 @@ const DOCUMENTED: [string, string][] = [
 /** [Cloudflare URL, code, key the 400 names (null: none)]. */
 const REFUSED: [string, ErrorCode, string | null][] = [
   // Documented Cloudflare options and values imgedge does not support
-  ['/cdn-cgi/image/width=auto/a.jpg', 'invalid_option', 'w'],
+  ['/cdn-cgi/image/dpr=auto/a.jpg', 'invalid_option', 'dpr'],
   ['/cdn-cgi/image/quality=high/a.jpg', 'invalid_option', 'q'],
   ['/cdn-cgi/image/quality=medium-low/a.jpg', 'invalid_option', 'q'],
-  ['/cdn-cgi/image/format=json/a.jpg', 'invalid_option', 'f'],
   ['/cdn-cgi/image/format=baseline-jpeg/a.jpg', 'invalid_option', 'f'],
   ['/cdn-cgi/image/gravity=face/a.jpg', 'invalid_option', 'g'],
   ['/cdn-cgi/image/metadata=keep/a.jpg', 'invalid_option', 'metadata'],
@@ -293,7 +295,7 @@ describe('refused Cloudflare URLs', () => {
 
   it('names what a Cloudflare option accepts, in its own terms', () => {
     expect(failure(() => parseCloudflareOptions('width=abc')).message).toBe(
-      'width (w) must be an integer from 1 to 8192, got "abc"',
+      'width (w) must be an integer from 1 to 8192 or auto, got "abc"',
     );
     const fit = failure(() => parseCloudflareOptions('fit=fill'));
     expect(fit.extra).toEqual({

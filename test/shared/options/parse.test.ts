@@ -192,18 +192,18 @@ describe('error messages', () => {
   it('name the key, the value and what is allowed', () => {
     const err = errorOf('w=abc');
     expect(err.status).toBe(400);
-    expect(err.message).toBe('w must be an integer from 1 to 8192, got "abc"');
-    expect(err.extra).toEqual({ key: 'w', value: 'abc', allowed: '1..8192' });
+    expect(err.message).toBe('w must be an integer from 1 to 8192 or auto, got "abc"');
+    expect(err.extra).toEqual({ key: 'w', value: 'abc', allowed: '1..8192|auto' });
   });
 
   it('show the alias the user wrote and the canonical key', () => {
     const err = errorOf('width=0');
-    expect(err.message).toBe('width (w) must be an integer from 1 to 8192, got "0"');
-    expect(err.extra).toEqual({ key: 'w', value: '0', allowed: '1..8192' });
+    expect(err.message).toBe('width (w) must be an integer from 1 to 8192 or auto, got "0"');
+    expect(err.extra).toEqual({ key: 'w', value: '0', allowed: '1..8192|auto' });
   });
 
   it.each([
-    ['dpr=5', 'dpr must be a number from 1 to 4 with at most 3 decimals, got "5"', '1..4'],
+    ['dpr=5', 'dpr must be a number from 1 to 4 with at most 3 decimals, or auto, got "5"', '1..4|auto'],
     [
       'fit=squash',
       'fit must be one of cover, contain, fill, inside, outside, crop, got "squash"',
@@ -246,7 +246,7 @@ describe('error messages', () => {
   });
 
   it('escape control characters and truncate long values', () => {
-    expect(errorOf('w=1\u0000').message).toBe('w must be an integer from 1 to 8192, got "1\\u0000"');
+    expect(errorOf('w=1\u0000').message).toBe('w must be an integer from 1 to 8192 or auto, got "1\\u0000"');
     const long = errorOf(`w=${'9'.repeat(100_000)}`);
     expect(long.message.length).toBeLessThan(200);
     expect(long.extra.value).toBe(`${'9'.repeat(64)}…`);

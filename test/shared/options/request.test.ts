@@ -212,7 +212,10 @@ describe('compilePresets', () => {
   });
 
   it.each([
-    [{ thumb: 'w=abc' }, 'invalid image preset "thumb": w must be an integer from 1 to 8192, got "abc"'],
+    [
+      { thumb: 'w=abc' },
+      'invalid image preset "thumb": w must be an integer from 1 to 8192 or auto, got "abc"',
+    ],
     [{ thumb: 'w=1,w=2' }, 'invalid image preset "thumb": w is given more than once'],
     [{ thumb: 'crop=1' }, 'invalid image preset "thumb": unknown option "crop"'],
     [{ Thumb: 'w=1' }, 'invalid image preset "Thumb": a preset name must match'],
