@@ -47,7 +47,7 @@ describe('refused at the edge, before any origin call', () => {
     ['/img/nosuchpreset/@default/a.jpg', 400, 'invalid_option'],
     ['/cdn-cgi/image/width=abc/a.jpg', 400, 'invalid_option'],
     ['/cdn-cgi/image/fit=squash/a.jpg', 400, 'invalid_option'],
-    ['/cdn-cgi/image/format=json/a.jpg', 400, 'invalid_option'],
+    ['/cdn-cgi/image/format=baseline-jpeg/a.jpg', 400, 'invalid_option'],
     ['/cdn-cgi/image/quality=high/a.jpg', 400, 'invalid_option'],
     ['/cdn-cgi/image/brightness=2/a.jpg', 400, 'invalid_option'],
     ['/cdn-cgi/image/w=1,width=2/a.jpg', 400, 'invalid_option'],
@@ -79,8 +79,12 @@ describe('refused at the edge, before any origin call', () => {
       allowed: 'scale-down|contain|cover|crop|pad|squeeze|aspect-crop',
     });
     expect(String(body.detail)).toContain('fit must be one of scale-down');
-    const json = await problem(await call('/cdn-cgi/image/format=json/a.jpg', { env: unsignedCdnCgi }));
-    expect(String(json.detail)).toBe('"format=json" is not supported: imgedge has no JSON output');
+    const baseline = await problem(
+      await call('/cdn-cgi/image/format=baseline-jpeg/a.jpg', { env: unsignedCdnCgi }),
+    );
+    expect(String(baseline.detail)).toBe(
+      '"format=baseline-jpeg" is not supported: imgedge encodes progressive JPEG only; use format=jpeg',
+    );
   });
 
   it('without SOURCES every source URL names no image', async () => {
