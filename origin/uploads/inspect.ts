@@ -1,8 +1,9 @@
 /**
  * The checks every original passes before it is stored, whether uploaded or fetched from a remote
  * source: magic-byte sniffing (SVG and non-images → 415), a header probe under the pixel cap
- * (→ 422 image_too_large, before any pixel is decoded) and one full decode (truncated or corrupt
- * data → 422 invalid_image), then the placeholder (uploads/check.ts). Probe and decode run in the transforms' bounded pool (503 when full).
+ * (→ 422 image_too_large, before any pixel is decoded) with MAX_ANIMATION_FRAMES, one full decode
+ * into a thumbnail (truncated or corrupt data → 422 invalid_image) and the placeholder made from it
+ * (uploads/check.ts). All but the sniff run in the transforms' bounded pool (503 when full).
  */
 import type { Placeholder } from '../images/placeholder.js';
 import type { ProbeResult } from '../transform/types.js';
