@@ -7,6 +7,7 @@
  * request back to the source.
  */
 
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,12 @@ import { clientToken } from '../support/oauth.js';
 import { imageHandler, type SourceServer, startSourceServer } from '../support/source-server.js';
 
 let stack: Stack | undefined;
+/**
+ * The image's name at the source, new every run: the stack shares TEST_DATABASE_URL with earlier
+ * runs, whose source_cache row for the same (source, path) would name bytes this run's fresh
+ * UPLOAD_DIR does not hold (served, rightly, by a revalidation and a refetch: two requests).
+ */
+const X = `x-${randomUUID().slice(0, 8)}.jpg`;
 let source: SourceServer;
 let dataDir: string;
 
@@ -28,7 +35,7 @@ beforeAll(async () => {
   source = await startSourceServer();
   const jpeg = new Uint8Array(await photoJpeg(1200, 800, 90));
   source.on(
-    '/x.jpg',
+    `/${X}`,
     imageHandler(() => jpeg, { contentType: 'image/jpeg', cacheControl: 'max-age=600' }),
   );
   dataDir = await mkdtemp(join(tmpdir(), 'imgedge-e2e-source-'));
@@ -72,15 +79,15 @@ const get = (s: Stack, path: string, headers: Record<string, string> = {}) =>
 describe('a remote image through the local stack', () => {
   it('is refused unsigned under SIGNED_URLS=presets-free, and served MISS → HIT → 304 signed', async () => {
     const s = stack!;
-    const unsigned = await get(s, '/img/w=300/@default/x.jpg');
+    const unsigned = await get(s, `/img/w=300/@default/${X}`);
     expect(unsigned.status).toBe(403);
     expect(unsigned.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(((await unsigned.json()) as { code: string }).code).toBe('invalid_signature');
-    const wrong = await get(s, '/img/w=300/@default/x.jpg?sig=AAAAAAAAAAAAAAAAAAAAAA');
+    const wrong = await get(s, `/img/w=300/@default/${X}?sig=AAAAAAAAAAAAAAAAAAAAAA`);
     expect(wrong.status).toBe(403);
-    expect(source.count('/x.jpg')).toBe(0);
+    expect(source.count(`/${X}`)).toBe(0);
 
-    const url = await signed(s, '/img/w=300/@default/x.jpg');
+    const url = await signed(s, `/img/w=300/@default/${X}`);
     const miss = await get(s, url);
     expect([miss.status, miss.headers.get('x-cache')]).toEqual([200, 'MISS']);
     // No f= given: the default f=auto, negotiated from Accept.
@@ -90,7 +97,7 @@ describe('a remote image through the local stack', () => {
     expect(new TextDecoder().decode(bytes.subarray(4, 12))).toBe('ftypavif');
     const etag = miss.headers.get('etag');
     expect(etag).toBeTruthy();
-    expect(source.count('/x.jpg')).toBe(1);
+    expect(source.count(`/${X}`)).toBe(1);
 
     const hit = await get(s, url);
     expect([hit.status, hit.headers.get('x-cache')]).toEqual([200, 'HIT']);
@@ -111,37 +118,37 @@ describe('a remote image through the local stack', () => {
       expect(maxAge).toBeLessThanOrEqual(600);
     }
     // The source was fetched once; the HIT and the 304 never reached the origin's fetch.
-    expect(source.count('/x.jpg')).toBe(1);
+    expect(source.count(`/${X}`)).toBe(1);
   }, 120_000);
 
   it('serves /cdn-cgi/image/ unsigned under CDN_CGI_SIGNED_URLS=off, sharing the imgedge form’s cache entry', async () => {
     const s = stack!;
-    const cf = await get(s, '/cdn-cgi/image/width=300/x.jpg');
+    const cf = await get(s, `/cdn-cgi/image/width=300/${X}`);
     expect(cf.status).toBe(200);
-    // width=300 is the signed /img/w=300/@default/x.jpg above: the same entry.
+    // width=300 is the signed /img/w=300/@default/<X> above: the same entry.
     expect(cf.headers.get('x-cache')).toBe('HIT');
 
-    const before = source.count('/x.jpg');
-    const cfAuto = await get(s, '/cdn-cgi/image/width=800,format=auto/x.jpg');
+    const before = source.count(`/${X}`);
+    const cfAuto = await get(s, `/cdn-cgi/image/width=800,format=auto/${X}`);
     expect([cfAuto.status, cfAuto.headers.get('x-cache')]).toEqual([200, 'MISS']);
     expect(cfAuto.headers.get('content-type')).toBe('image/avif');
-    const imgedge = await get(s, await signed(s, '/img/w=800,f=auto/@default/x.jpg'));
+    const imgedge = await get(s, await signed(s, `/img/w=800,f=auto/@default/${X}`));
     expect([imgedge.status, imgedge.headers.get('x-cache')]).toEqual([200, 'HIT']);
     expect(imgedge.headers.get('etag')).toBe(cfAuto.headers.get('etag'));
     // A second variant of a cached, fresh source: no new request to the source.
-    expect(source.count('/x.jpg')).toBe(before);
+    expect(source.count(`/${X}`)).toBe(before);
   }, 120_000);
 
   it('is purged through the edge: 204, then a MISS that reaches the source again', async () => {
     const s = stack!;
-    const url = await signed(s, '/img/w=300/@default/x.jpg');
+    const url = await signed(s, `/img/w=300/@default/${X}`);
     expect((await get(s, url)).headers.get('x-cache')).toBe('HIT');
-    const before = source.count('/x.jpg');
+    const before = source.count(`/${X}`);
 
-    const unauthorised = await fetch(`${s.edgeUrl}/api/v1/sources/default/x.jpg`, { method: 'DELETE' });
+    const unauthorised = await fetch(`${s.edgeUrl}/api/v1/sources/default/${X}`, { method: 'DELETE' });
     expect(unauthorised.status).toBe(401);
     const bearer = { authorization: `Bearer ${await clientToken(`${s.edgeUrl}/api/v1`, s.client)}` };
-    const purge = await fetch(`${s.edgeUrl}/api/v1/sources/default/x.jpg`, {
+    const purge = await fetch(`${s.edgeUrl}/api/v1/sources/default/${X}`, {
       method: 'DELETE',
       headers: bearer,
     });
@@ -151,10 +158,10 @@ describe('a remote image through the local stack', () => {
     const after = await get(s, url);
     expect([after.status, after.headers.get('x-cache')]).toEqual([200, 'MISS']);
     // The origin forgot the cached source: it fetched it again, unconditionally.
-    expect(source.count('/x.jpg')).toBe(before + 1);
+    expect(source.count(`/${X}`)).toBe(before + 1);
     expect(source.requests.at(-1)?.headers['if-none-match']).toBeUndefined();
     // The other form's entry went with the same tag.
-    const cfAuto = await get(s, '/cdn-cgi/image/width=800,format=auto/x.jpg');
+    const cfAuto = await get(s, `/cdn-cgi/image/width=800,format=auto/${X}`);
     expect([cfAuto.status, cfAuto.headers.get('x-cache')]).toEqual([200, 'MISS']);
     expect((await get(s, url)).headers.get('x-cache')).toBe('HIT');
   }, 120_000);
