@@ -9,7 +9,7 @@
  * and tagged with sourceCacheTag for purging.
  */
 import { type Context, Hono } from 'hono';
-import { ImgedgeError, PROBLEM_CONTENT_TYPE } from '../../shared/errors.js';
+import { PROBLEM_CONTENT_TYPE } from '../../shared/errors.js';
 import { CACHE_IMMUTABLE, sharedMaxAge } from '../../shared/http/cache-control.js';
 import { etagMatches } from '../../shared/http/etag.js';
 import {
