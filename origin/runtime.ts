@@ -212,6 +212,7 @@ export async function createRuntime(
       variantStore,
       variantService,
       sourceCache: sources.cache,
+      signing: { ...config.signing, sources: config.sources.bases },
       cursors: new CursorSealer(config.secretKey),
       pool,
       checks,

@@ -9,7 +9,7 @@
  * and tagged with sourceCacheTag for purging.
  */
 import { type Context, Hono } from 'hono';
-import { ImgedgeError, PROBLEM_CONTENT_TYPE } from '../../shared/errors.js';
+import { PROBLEM_CONTENT_TYPE } from '../../shared/errors.js';
 import { CACHE_IMMUTABLE, sharedMaxAge } from '../../shared/http/cache-control.js';
 import { etagMatches } from '../../shared/http/etag.js';
 import {
@@ -27,7 +27,7 @@ import {
   usesClientHints,
   withOptions,
 } from '../../shared/options/index.js';
-import { verifyPath } from '../../shared/signature.js';
+import { verifySignedRequest } from '../../shared/signed-url.js';
 import { sourceCacheTag, sourceUrl } from '../../shared/sources/index.js';
 import { cacheTagFor } from '../cache/purge.js';
 import { defaultCache, notFoundCacheKey, variantCacheKey } from '../cache/variant-cache.js';
@@ -124,9 +124,9 @@ async function resolve(c: Context<EdgeEnv>, config: EdgeConfig, read: Reader): P
 
 /**
  * SIGNED_URLS (CDN_CGI_SIGNED_URLS for /cdn-cgi/image/): `off` never asks; `presets-free` lets a
- * preset or the defaults (plus at most `f`) through unsigned; `required` always asks. A refusal
- * names the text to sign (`canonical`), which anyone can work out from the URL: it reveals no key
- * and no expected signature.
+ * preset or the defaults (plus at most `f`) through unsigned; `required` always asks. The check
+ * (signature over signedPath and `exp`, then the expiry) is shared/signed-url.ts; it runs before
+ * the cache, so an expired URL is refused even when its variant is cached.
  */
 async function enforceSigningPolicy(
   policy: SignedUrlPolicy,
@@ -135,21 +135,7 @@ async function enforceSigningPolicy(
 ): Promise<void> {
   if (policy === 'off') return;
   if (policy === 'presets-free' && request.presetsFree && request.signature === undefined) return;
-  const extra = { canonical: request.signedPath };
-  if (request.signature === undefined) {
-    throw new ImgedgeError(
-      'invalid_signature',
-      `This URL must be signed (?sig=…) over ${request.signedPath}`,
-      {
-        extra,
-      },
-    );
-  }
-  if (!(await verifyPath(request.signedPath, request.signature, keys))) {
-    throw new ImgedgeError('invalid_signature', `The URL signature does not match ${request.signedPath}`, {
-      extra,
-    });
-  }
+  await verifySignedRequest(request, keys);
 }
 
 /** The Cache-Tag of everything stored for this request's image. */

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { z } from 'zod';
+import type { CompiledPresets } from '../../shared/options/presets.js';
 import type { Sources } from '../../shared/sources/index.js';
 import { databaseUrlFromParts } from '../db/connect.js';
 import { databaseEnvSchema, type Env, envSchema } from './schema.js';
@@ -32,6 +33,8 @@ export interface Config {
   s3: S3Config | undefined;
   /** Remote sources: where they are and how they are fetched and cached. */
   sources: SourcesConfig;
+  /** POST /api/v1/sign: SIGNING_KEY (undefined: signing is off) and PRESETS, as the edge has them. */
+  signing: { key: string | undefined; presets: CompiledPresets };
 }
 
 export interface SourcesConfig {
@@ -155,6 +158,7 @@ export function loadConfig(source: Source = process.env): Config {
       connectTimeoutMs: e.SOURCE_CONNECT_TIMEOUT_MS,
       timeoutMs: e.SOURCE_TIMEOUT_MS,
     },
+    signing: { key: e.SIGNING_KEY, presets: e.PRESETS },
   };
 }
 

@@ -11,6 +11,7 @@ import {
   DEFAULT_JWT_ISSUER,
   DEFAULT_MAX_FILE_SIZE,
 } from '../../shared/config/defaults.js';
+import { compilePresets, DEFAULT_PRESETS } from '../../shared/options/presets.js';
 import { parseSources } from '../../shared/sources/index.js';
 import { DEFAULT_LIMITS } from '../transform/limits.js';
 
@@ -73,6 +74,20 @@ function libuvPoolSize(): number {
   const n = Number(process.env.UV_THREADPOOL_SIZE);
   return Number.isInteger(n) && n > 0 ? Math.min(n, 1024) : 4;
 }
+
+/** PRESETS: a JSON object of preset name → option string (as the edge's), compiled once. */
+const presets = z.string().transform((v, ctx) => {
+  try {
+    const record: unknown = JSON.parse(v);
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+      throw new Error('must be a JSON object of preset name → options, such as {"thumb":"w=200,h=200"}');
+    }
+    return compilePresets(record as Record<string, string>);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
 
 /** SOURCES: name → base URL (shared/sources/config.ts). */
 const sources = z.string().transform((v, ctx) => {
@@ -159,6 +174,10 @@ export const envSchema = z
     // In-memory cache of originals read from S3 (0: off); unused with local originals.
     ORIGINAL_CACHE_BYTES: bytesOrOff.default(256 * 1024 ** 2),
     SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+
+    // POST /api/v1/sign: the edge's SIGNING_KEY and PRESETS (unset key: the route answers 503).
+    SIGNING_KEY: secret(32).optional(),
+    PRESETS: presets.default(() => compilePresets(DEFAULT_PRESETS)),
 
     // Remote sources (unset SOURCES: none; /img/@<source>/… is then a 404).
     SOURCES: sources.optional(),

@@ -2,6 +2,8 @@
 import { Hono } from 'hono';
 import { scopeForMethod } from '../../shared/auth/scopes.js';
 import { mountAllowedMethods } from '../../shared/http/methods.js';
+import type { CompiledPresets } from '../../shared/options/index.js';
+import type { Sources } from '../../shared/sources/index.js';
 import type { TokenKeys } from '../auth/keys.js';
 import type { CursorSealer } from '../db/cursor.js';
 import type { Db } from '../db/driver.js';
@@ -25,6 +27,7 @@ import { imageRoutes } from './routes/images.js';
 import { jwksRoutes } from './routes/jwks.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { opsRoutes } from './routes/ops.js';
+import { signRoutes } from './routes/sign.js';
 import { sourceRoutes } from './routes/sources.js';
 import { variantRoutes } from './routes/variants.js';
 
@@ -50,6 +53,8 @@ export interface AppDeps {
   variantService: VariantService;
   /** Remote sources (SOURCES); their variants and their purge. */
   sourceCache: SourceCache;
+  /** POST /sign: SIGNING_KEY, PRESETS and SOURCES, as the edge has them. */
+  signing: { key: string | undefined; presets: CompiledPresets; sources: Sources };
   cursors: CursorSealer;
   /** Bounds every sharp decode: transforms, and the decode check of uploads. */
   pool: WorkPool;
@@ -89,6 +94,20 @@ export function createApp(deps: AppDeps) {
     requireAuth({ key: deps.keys.verificationKey, policy: deps.keys.policy, scope: scopeForMethod }),
   );
   api.route('/', sourceRoutes({ apiPrefix: deps.apiPrefix, sourceCache: deps.sourceCache }));
+  api.use(
+    '/sign',
+    requireAuth({ key: deps.keys.verificationKey, policy: deps.keys.policy, scope: () => 'images:write' }),
+  );
+  api.route(
+    '/',
+    signRoutes({
+      db: deps.db,
+      signingKey: deps.signing.key,
+      presets: deps.signing.presets,
+      sources: deps.signing.sources,
+      publicBaseUrl: deps.publicBaseUrl,
+    }),
+  );
   app.route(deps.apiPrefix, api);
 
   if (deps.adminToken) {

@@ -11,6 +11,7 @@ export const PUBLIC_API_METHODS: Readonly<Record<string, readonly string[]>> = {
   '/images': ['GET', 'POST'],
   '/images/:id': ['GET', 'DELETE'],
   '/sources/*': ['DELETE'],
+  '/sign': ['POST'],
 };
 
 /** The `Allow` value: the methods given, HEAD after GET. */

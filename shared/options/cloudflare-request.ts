@@ -6,7 +6,7 @@
  *   (after URL normalisation; locateSourceUrl), and read as that source's path.
  * Either way it becomes a SourceRef, and the request is exactly the imgedge form's
  * `/img/<canonical>/@<source>/<path>`: the same canonicalPath (one cache entry for both forms), the
- * same signed text, the same presets-free rule. The query may carry only `sig`: a source URL's own
+ * same signed text, the same presets-free rule. The query may carry only `sig` and `exp`: a source URL's own
  * query is not supported (source paths have none).
  */
 import { ImgedgeError } from '../errors.js';
@@ -14,7 +14,7 @@ import { DEFAULT_SOURCE, locateSourceUrl, type Sources } from '../sources/config
 import { canonicalSourcePath, type SourceRef } from '../sources/ref.js';
 import { parseCloudflareOptions } from './cloudflare.js';
 import { echo } from './describe.js';
-import { buildRequest, type ImageRequest, SIGNATURE_PARAM, signatureOf } from './request.js';
+import { buildRequest, type ImageRequest, isSigningParam, SIGNATURE_PARAM, signingOf } from './request.js';
 
 /** Where Cloudflare-style URLs begin. */
 export const CLOUDFLARE_PREFIX = '/cdn-cgi/image/';
@@ -25,7 +25,7 @@ const ABSOLUTE = /^(https?):\/\/?/i;
 /**
  * @param pathAfterPrefix the raw (not percent-decoded) pathname after `/cdn-cgi/image/`:
  *   `width=800,format=auto/uploads/a.jpg`, `w=80/https://www.example.com/a.jpg`.
- * @param search the request's query (only `sig`).
+ * @param search the request's query (only `sig` and `exp`).
  * @param sources SOURCES.
  */
 export function parseCloudflareRequest(
@@ -48,14 +48,14 @@ export function parseCloudflareRequest(
   }
   const { options, onerror } = parseCloudflareOptions(pathAfterPrefix.slice(0, slash));
   for (const key of search.keys()) {
-    if (key === SIGNATURE_PARAM) continue;
+    if (isSigningParam(key)) continue;
     throw new ImgedgeError(
       'invalid_request',
-      `${CLOUDFLARE_PREFIX} URLs take no query but ${SIGNATURE_PARAM} (got ${JSON.stringify(echo(key))}): a source image's query string is not supported`,
+      `${CLOUDFLARE_PREFIX} URLs take no query but ${SIGNATURE_PARAM} and exp (got ${JSON.stringify(echo(key))}): a source image's query string is not supported`,
       { extra: { key: echo(key) } },
     );
   }
-  const request = buildRequest(resolveSource(sourceText, sources), options, signatureOf(search));
+  const request = buildRequest(resolveSource(sourceText, sources), options, signingOf(search));
   if (onerror !== undefined) request.onerror = onerror;
   return request;
 }

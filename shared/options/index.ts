@@ -46,6 +46,7 @@ export {
 } from './presets.js';
 export {
   canonicalPathOf,
+  EXPIRES_PARAM,
   type IdImageRequest,
   IMAGE_ID,
   type ImageRequest,

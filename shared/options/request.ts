@@ -29,6 +29,10 @@ import type { ImageOptions } from './types.js';
 
 export const IMAGE_ID = /^[A-Za-z0-9_-]{8,64}$/;
 export const SIGNATURE_PARAM = 'sig';
+/** A signed URL's expiry (unix seconds), covered by its signature (shared/signed-url.ts). */
+export const EXPIRES_PARAM = 'exp';
+/** Query parameters that sign a URL rather than choose options. */
+const SIGNING_PARAMS: ReadonlySet<string> = new Set([SIGNATURE_PARAM, EXPIRES_PARAM]);
 
 interface RequestFields {
   /** Validated options, defaults dropped: equal for every URL with the same canonicalPath. */
@@ -45,8 +49,10 @@ interface RequestFields {
   signedPath: string;
   /** The preset named in the path, if any. */
   preset?: string;
-  /** The `sig` query parameter, as given (verify it with verifyPath over signedPath). */
+  /** The `sig` query parameter, as given (verify it with verifySignedRequest, shared/signed-url.ts). */
   signature?: string;
+  /** The `exp` query parameter, as given (unix seconds; the signature covers it). */
+  expires?: string;
   /**
    * True when SIGNED_URLS=presets-free serves this URL without a signature: it names a preset, or
    * no options (all defaults), plus at most a format override `f`. `f` takes one of six values, so
@@ -102,7 +108,7 @@ export function parseImageRequest(
   const path = pathAfterImg.startsWith('/') ? pathAfterImg.slice(1) : pathAfterImg;
   const { optionSegment, target } = splitPath(path);
   if (typeof target !== 'string') assertKnownSource(target, sources);
-  const signature = signatureOf(search);
+  const signing = signingOf(search);
 
   let pathOptions: ImageOptions = {};
   let preset: string | undefined;
@@ -118,7 +124,7 @@ export function parseImageRequest(
     }
   }
 
-  const queryEntries = [...search].filter(([key]) => key !== SIGNATURE_PARAM);
+  const queryEntries = [...search].filter(([key]) => !SIGNING_PARAMS.has(key));
   const queryOptions = parseOptions(queryEntries);
   for (const [name, text] of queryEntries) {
     const spec = specByName(name);
@@ -134,7 +140,7 @@ export function parseImageRequest(
 
   const merged: ImageOptions = { ...pathOptions, ...queryOptions };
   const base = preset === undefined ? {} : pathOptions;
-  const request = buildRequest(target, merged, signature);
+  const request = buildRequest(target, merged, signing);
   if (preset !== undefined) {
     request.signedPath = presetPathOf(preset, target, queryOptions);
     request.preset = preset;
@@ -151,7 +157,7 @@ export function parseImageRequest(
 export function buildRequest(
   target: ImageTarget,
   options: ImageOptions,
-  signature: string | undefined,
+  signing: Signing = {},
 ): ImageRequest {
   const canonical = canonicalize(options);
   const canonicalPath = canonicalPathOf(target, canonical);
@@ -162,7 +168,8 @@ export function buildRequest(
     signedPath: canonicalPath,
     presetsFree: canonicalize({ ...options, f: undefined }) === '',
   };
-  if (signature !== undefined) fields.signature = signature;
+  if (signing.signature !== undefined) fields.signature = signing.signature;
+  if (signing.expires !== undefined) fields.expires = signing.expires;
   return typeof target === 'string' ? { id: target, ...fields } : { source: target, ...fields };
 }
 
@@ -173,7 +180,7 @@ export function buildRequest(
  */
 export function withOptions(request: ImageRequest, options: ImageOptions): ImageRequest {
   const target: ImageTarget = request.source === undefined ? request.id : request.source;
-  const rebuilt = buildRequest(target, options, request.signature);
+  const rebuilt = buildRequest(target, options);
   return {
     ...request,
     options: rebuilt.options,
@@ -182,13 +189,26 @@ export function withOptions(request: ImageRequest, options: ImageOptions): Image
   } as ImageRequest;
 }
 
-/** The one `sig` of a query (a second one is refused: which would count?). */
-export function signatureOf(search: URLSearchParams): string | undefined {
-  const signatures = search.getAll(SIGNATURE_PARAM);
-  if (signatures.length > 1) {
-    throw new ImgedgeError('invalid_signature', `${SIGNATURE_PARAM} is given more than once`);
-  }
-  return signatures[0];
+/** The `sig` and `exp` of a URL, as given. */
+export interface Signing {
+  signature?: string | undefined;
+  expires?: string | undefined;
+}
+
+/** The one `sig` and the one `exp` of a query (a second one is refused: which would count?). */
+export function signingOf(search: URLSearchParams): Signing {
+  return { signature: onlyOne(search, SIGNATURE_PARAM), expires: onlyOne(search, EXPIRES_PARAM) };
+}
+
+/** Whether a query parameter signs the URL (`sig`, `exp`) rather than chooses an option. */
+export function isSigningParam(key: string): boolean {
+  return SIGNING_PARAMS.has(key);
+}
+
+function onlyOne(search: URLSearchParams, name: string): string | undefined {
+  const values = search.getAll(name);
+  if (values.length > 1) throw new ImgedgeError('invalid_signature', `${name} is given more than once`);
+  return values[0];
 }
 
 /** A source name SOURCES does not define names no image: 404, as an unknown id. */

@@ -94,7 +94,8 @@ async function main(): Promise<EdgeServersInfo> {
     SOURCES_ALLOW_PRIVATE_NETWORKS: '1',
   };
   const results = await Promise.allSettled([
-    started(startTestOrigin({ ...tokenTtl, ...sources })),
+    // The edge's SIGNING_KEY, so the origin's POST /api/v1/sign makes URLs the edge accepts.
+    started(startTestOrigin({ ...tokenTtl, ...sources, SIGNING_KEY })),
     started(startTestOrigin({ ...tokenTtl, TRANSFORM_CONCURRENCY: '1', TRANSFORM_QUEUE: '0' })),
     withRedis
       ? started(startUpstashBridge({ redisUrl: TEST_REDIS_URL, token: upstashToken }))
