@@ -203,15 +203,47 @@ export function resizedPixels(
   srcHeight: number,
   enlarge: boolean,
 ): number {
-  if (!plan) return srcWidth * srcHeight;
-  if (plan.extract) return plan.extract.width * plan.extract.height;
+  const { width, height } = resizedSize(plan, srcWidth, srcHeight, enlarge);
+  return width * height;
+}
+
+export interface Size {
+  width: number;
+  height: number;
+}
+
+/** The size of one frame after the resize, in the axes sharp resizes in. */
+export function resizedSize(
+  plan: ResizePlan | undefined,
+  srcWidth: number,
+  srcHeight: number,
+  enlarge: boolean,
+): Size {
+  if (!plan) return { width: srcWidth, height: srcHeight };
+  if (plan.extract) return { width: plan.extract.width, height: plan.extract.height };
   // cover crops to the box, contain pads to it, fill stretches to it.
-  if (plan.fit !== 'inside' && plan.fit !== 'outside') return plan.width * plan.height;
+  if (plan.fit !== 'inside' && plan.fit !== 'outside') return { width: plan.width, height: plan.height };
   const rw = plan.width / srcWidth;
   const rh = plan.height / srcHeight;
   const ratio = plan.fit === 'inside' ? Math.min(rw, rh) : Math.max(rw, rh);
   const k = enlarge ? ratio : Math.min(ratio, 1);
-  return px(srcWidth * k) * px(srcHeight * k);
+  return { width: px(srcWidth * k), height: px(srcHeight * k) };
+}
+
+/**
+ * The size of one output frame in the final axes (after rot), before trim and padding: a box
+ * planResize made for a quarter turn is in un-rotated axes, unless the rotation runs first (or it
+ * is a focal-point extract, which is placed in the final frame).
+ */
+export function finalSize(
+  plan: ResizePlan | undefined,
+  srcWidth: number,
+  srcHeight: number,
+  options: ImageOptions,
+): Size {
+  const size = resizedSize(plan, srcWidth, srcHeight, options.enlarge ?? false);
+  const inSourceAxes = plan?.extract === undefined && !rotatesFirst(options);
+  return isQuarterTurn(options) && inSourceAxes ? { width: size.height, height: size.width } : size;
 }
 
 function px(value: number): number {

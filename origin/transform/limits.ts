@@ -3,8 +3,6 @@
  * work limits (MAX_ANIMATION_FRAMES, MAX_OUTPUT_PIXELS) checked from the plan before sharp runs.
  */
 import { ImgedgeError } from '../../shared/errors.js';
-import type { ImageOptions } from '../../shared/options/types.js';
-import { resizedPixels } from './geometry.js';
 import type { SourceInfo, TransformLimits, TransformPlan } from './types.js';
 
 export const DEFAULT_LIMITS: TransformLimits = {
@@ -71,19 +69,14 @@ export function assertFrameLimit(frames: number, max: number): void {
 /**
  * The work a planned transform would do, refused before sharp runs: the frames it keeps
  * (MAX_ANIMATION_FRAMES; `anim=0` or a single-frame option serves the first frame and passes) and
- * its output pixels, width × height × frames kept (MAX_OUTPUT_PIXELS). The output size comes
- * from the plan's resize box (an upper bound when trim shrinks the image first).
+ * its output pixels, width × height × frames kept (MAX_OUTPUT_PIXELS). The output size is the
+ * plan's: the crop region resized, padding included (an upper bound when trim shrinks the image
+ * first).
  */
-export function assertWorkLimits(
-  source: SourceInfo,
-  plan: TransformPlan,
-  options: ImageOptions,
-  limits: TransformLimits,
-): void {
+export function assertWorkLimits(source: SourceInfo, plan: TransformPlan, limits: TransformLimits): void {
   const frames = plan.keepFrames ? source.pages : 1;
   assertFrameLimit(frames, limits.maxAnimationFrames);
-  const perFrame = resizedPixels(plan.resize, source.width, source.height, options.enlarge ?? false);
-  const pixels = perFrame * frames;
+  const pixels = plan.output.width * plan.output.height * frames;
   if (pixels > limits.maxOutputPixels) {
     throw limitExceeded(
       'MAX_OUTPUT_PIXELS',

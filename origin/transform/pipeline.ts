@@ -7,17 +7,26 @@ import { autoOrient } from './steps/auto-orient.js';
 import { background } from './steps/background.js';
 import { blurSharpen } from './steps/blur-sharpen.js';
 import { colourSpace } from './steps/colour-space.js';
+import { crop } from './steps/crop.js';
 import { encode } from './steps/encode.js';
+import { pad } from './steps/pad.js';
 import { resize } from './steps/resize.js';
 import { rotateFlip } from './steps/rotate-flip.js';
 import { trim } from './steps/trim.js';
 import type { Step } from './types.js';
 
+/**
+ * sharp runs its operations in its own fixed order, not in the order they are configured; this
+ * list is that order: crop (extract before resize) after auto-orient, pad (extend) after resize,
+ * crop and rotation. crop and trim are never both given (the grammar refuses it).
+ */
 export const STEPS: readonly Step[] = [
   autoOrient,
+  crop,
   trim,
   resize,
   rotateFlip,
+  pad,
   blurSharpen,
   background,
   colourSpace,

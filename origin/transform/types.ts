@@ -3,7 +3,7 @@ import type { Sharp } from 'sharp';
 import type { FormatClass } from '../../shared/options/negotiate.js';
 import type { ImageOptions, OutputFormat } from '../../shared/options/types.js';
 import type { Rgba } from './colour.js';
-import type { ResizePlan } from './geometry.js';
+import type { ExtractBox, ResizePlan, Size } from './geometry.js';
 
 export interface TransformLimits {
   /** Largest decoded pixel count: width × height × frames decoded. Default 50 000 000. */
@@ -74,14 +74,28 @@ export interface TransformPlan {
   readonly format: OutputFormat;
   /** Decode and encode every frame (animated source, anim on, webp/gif out, no single-frame op). */
   readonly keepFrames: boolean;
+  /** The `crop` region, in the frame sharp extracts it from (region.ts); undefined: none. */
+  readonly crop: ExtractBox | undefined;
   /** The sharp resize box (in the axes sharp resizes in); undefined: no resize. */
   readonly resize: ResizePlan | undefined;
+  /** `pad` in output pixels (dpr applied), added after everything else; undefined: none. */
+  readonly padding: Padding | undefined;
+  /** One output frame (final axes, padding included); an upper bound when trim shrinks the image. */
+  readonly output: Size;
   /** Rotate and mirror before the resize (geometry.ts rotatesFirst). */
   readonly rotatesFirst: boolean;
   /** Composite transparency onto this colour (no alpha in the format, or an opaque bg); else keep it. */
   readonly flatten: Rgba | undefined;
-  /** The `contain` padding. */
+  /** The colour of the `contain` padding and of `pad`. */
   readonly pad: Rgba;
+}
+
+/** Pixels added on each side of the output. */
+export interface Padding {
+  readonly top: number;
+  readonly right: number;
+  readonly bottom: number;
+  readonly left: number;
 }
 
 /** The one object every step reads and configures. Steps only configure `image`: one pass. */

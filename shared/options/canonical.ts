@@ -4,13 +4,14 @@
  * same grammar as parsing, so a canonical string always parses back to the same options.
  */
 import { invalidValue } from './describe.js';
+import { assertExclusive } from './exclusive.js';
 import { OPTION_SPECS, type OptionKey, type OptionSpec } from './spec.js';
 import type { ImageOptions } from './types.js';
 import { decodeValue, encodeValue, INVALID } from './values.js';
 
 interface CanonicalEntry {
   readonly spec: OptionSpec;
-  readonly value: string | number | boolean;
+  readonly value: string | number | boolean | readonly number[];
   readonly text: string;
 }
 
@@ -28,6 +29,7 @@ function canonicalEntries(opts: ImageOptions): CanonicalEntry[] {
     if (spec.default !== undefined && text === encodeValue(spec, spec.default)) continue;
     entries.push({ spec, value, text });
   }
+  assertExclusive(Object.fromEntries(entries.map((e) => [e.spec.key, e.value])));
   return entries;
 }
 

@@ -50,6 +50,9 @@ const oneOf = (values: readonly string[]): Accepts => ({
   phrase: `one of ${values.join(', ')}`,
 });
 
+/** Cloudflare's trim.* region options, in the order of imgedge's crop=x:y:w:h. */
+const TRIM_REGION = ['trim.left', 'trim.top', 'trim.width', 'trim.height'] as const;
+
 /** Every Cloudflare URL option, supported or not, in the order of Cloudflare's reference. */
 export const CLOUDFLARE_OPTIONS: readonly CloudflareOption[] = [
   {
@@ -158,20 +161,14 @@ export const CLOUDFLARE_OPTIONS: readonly CloudflareOption[] = [
     other: false,
     unsupported: (text) =>
       /^[0-9]+;[0-9]+;[0-9]+;[0-9]+$/.test(text)
-        ? 'pixel trims (top;right;bottom;left) are not supported; trim=border is'
+        ? 'pixel trims (top;right;bottom;left) need the source size; give the region kept as trim.left, trim.top, trim.width and trim.height (imgedge crop=x:y:w:h)'
         : undefined,
     accepts: oneOf(['border']),
   },
+  // The region kept, all four together: imgedge's crop (see cropEntry).
+  ...TRIM_REGION.map((name) => ({ names: [name], key: 'crop' as const })),
   {
-    names: [
-      'trim.top',
-      'trim.left',
-      'trim.width',
-      'trim.height',
-      'trim.border.color',
-      'trim.border.tolerance',
-      'trim.border.keep',
-    ],
+    names: ['trim.border.color', 'trim.border.tolerance', 'trim.border.keep'],
     unsupported: never('only trim=border is supported'),
   },
   // width=auto: client hints, as imgedge's w=auto (client-hints.ts).
@@ -231,7 +228,14 @@ export function parseCloudflareOptions(segment: string): CloudflareOptions {
 }
 
 function* translate(given: ReadonlyMap<CloudflareOption, Given>): Generator<OptionEntry> {
+  let cropped = false;
   for (const [row, { name, text }] of given) {
+    if (row.key === 'crop') {
+      // The four trim.* options make one crop, yielded at the first of them.
+      if (!cropped) yield cropEntry(given, name, text);
+      cropped = true;
+      continue;
+    }
     if (row.key === undefined) {
       if (row.values === undefined || !Object.hasOwn(row.values, text)) throw invalid(row, name, text);
       continue;
@@ -251,6 +255,29 @@ function* translate(given: ReadonlyMap<CloudflareOption, Given>): Generator<Opti
     const entry: OptionEntry = { spec, given: name, text: mirrored(row, value, given), shown: text };
     yield row.accepts === undefined ? entry : { ...entry, accepts: row.accepts };
   }
+}
+
+/**
+ * trim.left, trim.top, trim.width, trim.height → crop=left:top:width:height. Cloudflare lets
+ * width and height default to the rest of the image; imgedge needs all four (the edge does not
+ * know the source's size), and says so.
+ */
+function cropEntry(given: ReadonlyMap<CloudflareOption, Given>, name: string, text: string): OptionEntry {
+  const parts = TRIM_REGION.map((part) => given.get(BY_NAME.get(part) as CloudflareOption)?.text);
+  const missing = TRIM_REGION.filter((_, i) => parts[i] === undefined);
+  if (missing.length > 0) {
+    throw unsupportedOption(
+      name,
+      text,
+      `give all of trim.left, trim.top, trim.width and trim.height (missing ${missing.join(', ')}): imgedge crops to a region, without the source's size`,
+      'crop',
+      TRIM_REGION.join('|'),
+    );
+  }
+  const shown = TRIM_REGION.map((part, i) => `${part}=${parts[i]}`).join(',');
+  // A value that is no plain integer could smuggle a separator: the crop grammar refuses it.
+  const values = parts.map((p) => (/^[0-9]+$/.test(p as string) ? p : '-')).join(':');
+  return { spec: specOf('crop'), given: 'trim.left/top/width/height', text: values, shown };
 }
 
 /**

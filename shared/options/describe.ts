@@ -4,7 +4,14 @@
  * is allowed; `extra` carries the same as `{ key, value, allowed }`.
  */
 import { ImgedgeError } from '../errors.js';
-import { OPTION_KEYS, OPTION_NAMES, type OptionSpec } from './spec.js';
+import {
+  type IntsKind,
+  OPTION_KEYS,
+  OPTION_NAMES,
+  OPTION_SPECS,
+  type OptionKey,
+  type OptionSpec,
+} from './spec.js';
 
 /** Values echoed in errors are cut to this many characters (inputs can be 100 KB long). */
 const MAX_ECHO = 64;
@@ -32,7 +39,29 @@ export function allowedOf(spec: OptionSpec): string {
       return '0|1';
     case 'gravity':
       return `${spec.values.join('|')}|<x>x<y>`;
+    case 'ints': {
+      const all = spec.names.map((_, i) => `${spec.min[i] ?? 0}..${spec.max}`).join(':');
+      return spec.shorthand ? `${spec.min[0] ?? 0}..${spec.max}|${all}` : all;
+    }
   }
+}
+
+/** `x:y:w:h (x and y from 0 to 65535, w and h from 1 to 65535)`. */
+function intsPhrase(spec: IntsKind): string {
+  const grammar = spec.names.join(':');
+  const lows = [...new Set(spec.min)];
+  const ranges =
+    lows.length === 1
+      ? `each from ${lows[0]} to ${spec.max}`
+      : lows
+          .map((low) => {
+            const names = spec.names.filter((_, i) => spec.min[i] === low);
+            return `${names.join(' and ')} from ${low} to ${spec.max}`;
+          })
+          .join(', ');
+  const count = spec.names.length;
+  const many = `${count} integers ${grammar} separated by ':' (${ranges})`;
+  return spec.shorthand ? `one integer for all ${count}, or ${many}` : many;
 }
 
 /** The same as a phrase: "w must be <phrase>". */
@@ -52,6 +81,8 @@ function phraseOf(spec: OptionSpec): string {
       return '0 or 1';
     case 'gravity':
       return `one of ${spec.values.join(', ')}, or a focal point <x>x<y> (each from 0 to 1 with at most 3 decimals)`;
+    case 'ints':
+      return intsPhrase(spec);
   }
 }
 
@@ -151,6 +182,23 @@ export function duplicateOption(
   );
 }
 
+/** Two options of EXCLUSIVE_OPTIONS given together: names both, `key` is the first. */
+export function exclusiveOptions(
+  first: OptionKey,
+  second: OptionKey,
+  value: string,
+  reason: string,
+): ImgedgeError {
+  return new ImgedgeError('invalid_option', `${first} cannot be combined with ${second}: ${reason}`, {
+    extra: { key: first, value: echo(value), allowed: `${first} or ${second}, not both` },
+  });
+}
+
+/** A bare number as a segment: the tail of a tuple written with commas in the path. */
+const NUMBERS = /^[0-9]+$/;
+/** The options whose value is several numbers (`crop=x:y:w:h`…), for that hint. */
+const TUPLES = OPTION_SPECS.filter((s) => s.kind === 'ints');
+
 export function malformedSegment(segment: string): ImgedgeError {
   if (segment === '') {
     return new ImgedgeError(
@@ -161,7 +209,14 @@ export function malformedSegment(segment: string): ImgedgeError {
       },
     );
   }
-  return new ImgedgeError('invalid_option', `option ${quote(segment)} has no value: write it as key=value`, {
-    extra: { key: echo(segment), value: '', allowed: 'key=value' },
-  });
+  const hint = NUMBERS.test(segment)
+    ? ` (in the path, the numbers of ${TUPLES.map((t) => t.key).join(' or ')} are separated by ':', as ${TUPLES.map((t) => `${t.key}=${t.kind === 'ints' ? t.names.join(':') : ''}`).join(', ')}; ',' separates options)`
+    : '';
+  return new ImgedgeError(
+    'invalid_option',
+    `option ${quote(segment)} has no value: write it as key=value${hint}`,
+    {
+      extra: { key: echo(segment), value: '', allowed: 'key=value' },
+    },
+  );
 }

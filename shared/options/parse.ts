@@ -9,6 +9,7 @@
  * the same duplicate rule and the same error messages (describe.ts).
  */
 import { type Accepts, duplicateOption, invalidValue, malformedSegment, unknownOption } from './describe.js';
+import { assertExclusive } from './exclusive.js';
 import { type OptionKey, type OptionSpec, specByName } from './spec.js';
 import type { ImageOptions } from './types.js';
 import { decodeValue, INVALID } from './values.js';
@@ -77,5 +78,6 @@ export function readEntries(entries: Iterable<OptionEntry>): ImageOptions {
     else read(entry);
   }
   for (const entry of implied) if (!seen.has(entry.spec.key)) read(entry);
+  assertExclusive(out);
   return out;
 }

@@ -60,13 +60,33 @@ export interface BoolKind {
   readonly kind: 'bool';
 }
 
+/**
+ * A fixed number of integers (`names` says how many and what each is), each in the int grammar and
+ * its position's range, separated by `:` — a `,` separates options in the path form, so the
+ * query form alone may also separate them by `,` (one separator per value). With `shorthand`, one
+ * number stands for all of them. The value is the array; its canonical text is `a:b:c:d`, or the
+ * one number when `shorthand` is set and all are equal.
+ */
+export interface IntsKind {
+  readonly kind: 'ints';
+  /** What each number is, in order (error messages spell the grammar with them: `x:y:w:h`). */
+  readonly names: readonly string[];
+  /** Inclusive lower bound of each position. */
+  readonly min: readonly number[];
+  /** Inclusive upper bound of every position. */
+  readonly max: number;
+  readonly shorthand?: true;
+}
+
 type KindFor<V> = [V] extends [boolean]
   ? BoolKind
-  : [V] extends [number | 'auto']
-    ? IntKind | DecimalKind | EnumKind<V>
-    : [V] extends [string]
-      ? EnumKind<V> | HexKind | GravityKind
-      : never;
+  : [V] extends [readonly number[]]
+    ? IntsKind
+    : [V] extends [number | 'auto']
+      ? IntKind | DecimalKind | EnumKind<V>
+      : [V] extends [string]
+        ? EnumKind<V> | HexKind | GravityKind
+        : never;
 
 /** A row of the table; the kind must fit the key's type in ImageOptions. */
 export type OptionSpec<K extends OptionKey = OptionKey> = {
@@ -98,9 +118,35 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { key: 'flip', aliases: [], kind: 'enum', values: FLIPS },
   { key: 'bg', aliases: ['background'], kind: 'hex' },
   { key: 'trim', aliases: [], kind: 'int', min: 1, max: 100 },
+  // Source pixels: 65535 is the largest side a JPEG, GIF or WebP can have.
+  { key: 'crop', aliases: [], kind: 'ints', names: ['x', 'y', 'w', 'h'], min: [0, 0, 1, 1], max: 65535 },
+  // Pixels of w/h (× dpr ≤ 4): the padded output stays under WebP's 16383 px per side.
+  {
+    key: 'pad',
+    aliases: ['padding'],
+    kind: 'ints',
+    names: ['top', 'right', 'bottom', 'left'],
+    min: [0, 0, 0, 0],
+    max: 1000,
+    shorthand: true,
+    default: [0, 0, 0, 0],
+  },
   // Animation is kept by default, like Cloudflare Images and imgproxy.
   { key: 'anim', aliases: [], ...BOOL, default: true },
   { key: 'enlarge', aliases: [], ...BOOL, default: false },
+];
+
+/**
+ * Options that cannot be given together, with the reason (a 400 naming both). crop then trim
+ * would be the order, but sharp trims before it extracts: one pass cannot do it (and in
+ * Cloudflare's grammar both are spellings of its one `trim` option).
+ */
+export const EXCLUSIVE_OPTIONS: readonly (readonly [OptionKey, OptionKey, string])[] = [
+  [
+    'crop',
+    'trim',
+    'crop then trim is the order they would need, and sharp trims before it crops; give one of them',
+  ],
 ];
 
 /** Canonical keys in canonical order. */

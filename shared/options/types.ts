@@ -47,6 +47,9 @@ export type Rotation = (typeof ROTATIONS)[number];
 export const FLIPS = ['h', 'v', 'hv'] as const;
 export type Flip = (typeof FLIPS)[number];
 
+/** Four integers: a `crop` region `[x, y, w, h]` or a `pad` `[top, right, bottom, left]`. */
+export type IntQuad = readonly [number, number, number, number];
+
 /**
  * Parsed, validated options. Every field is optional; an absent field means the default.
  * Canonicalization drops fields equal to their default, so two equal ImageOptions values
@@ -69,6 +72,16 @@ export interface ImageOptions {
   /** Lower-case hex, `rrggbb` or `rrggbbaa` (alpha `ff` folded away). */
   bg?: string;
   trim?: number;
+  /**
+   * `[x, y, w, h]`: the region kept, in source pixels after auto-orient, cut before anything else
+   * (written `crop=x:y:w:h`). Not with `trim`.
+   */
+  crop?: IntQuad;
+  /**
+   * `[top, right, bottom, left]`: padding added around the result, in the pixels of `w`/`h` (so
+   * multiplied by `dpr`), filled as `contain` pads (written `pad=t:r:b:l`, or `pad=n` for all four).
+   */
+  pad?: IntQuad;
   anim?: boolean;
   enlarge?: boolean;
 }

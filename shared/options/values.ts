@@ -4,7 +4,7 @@
  * most 3 fractional digits so the cache-key space stays bounded. Canonical numbers are JS's
  * shortest form (`1.50` → `1.5`, `2.0` → `2`).
  */
-import type { OptionSpec } from './spec.js';
+import type { IntsKind, OptionSpec } from './spec.js';
 
 const INT = /^(?:0|[1-9][0-9]*)$/;
 const DECIMAL = /^(?:0|[1-9][0-9]*)(?:\.[0-9]{1,3})?$/;
@@ -16,7 +16,7 @@ const FOCAL_POINT = new RegExp(`^${FRACTION}x${FRACTION}$`);
 /** Returned by decode when the text is not a valid value for the spec. */
 export const INVALID: unique symbol = Symbol('invalid');
 
-export type Decoded = string | number | boolean | typeof INVALID;
+export type Decoded = string | number | boolean | readonly number[] | typeof INVALID;
 
 /** The client-hint value of `w` and `dpr` (spec `auto: true`). */
 export const AUTO = 'auto';
@@ -36,7 +36,36 @@ export function decodeValue(spec: OptionSpec, text: string): Decoded {
       return text === '1' ? true : text === '0' ? false : INVALID;
     case 'gravity':
       return (spec.values as readonly string[]).find((v) => v === text) ?? decodeFocalPoint(text);
+    case 'ints':
+      return decodeInts(spec, text);
   }
+}
+
+/** Separators of an `ints` value: `:`, or `,` (the query form only: `,` ends an option in the path). */
+const INT_SEPARATORS = [':', ','] as const;
+/** Digits of the largest integer any `ints` position takes, plus its separator. */
+const MAX_INT_TEXT = 16;
+
+/** `10:20:300:200` → `[10, 20, 300, 200]`; `5` → `[5, 5, 5, 5]` with `shorthand`. */
+function decodeInts(spec: IntsKind, text: string): readonly number[] | typeof INVALID {
+  const count = spec.names.length;
+  // A hostile 100 KB value is refused before it is split.
+  if (text.length > count * MAX_INT_TEXT) return INVALID;
+  const separator = INT_SEPARATORS.find((s) => text.includes(s));
+  const parts = separator === undefined ? [text] : text.split(separator);
+  if (parts.length === 1 && spec.shorthand === true) {
+    const all = parts[0] as string;
+    return decodeInts(spec, Array.from({ length: count }, () => all).join(':'));
+  }
+  if (parts.length !== count) return INVALID;
+  const values: number[] = [];
+  for (const [i, part] of parts.entries()) {
+    if (!INT.test(part)) return INVALID;
+    const n = inRange(Number(part), spec.min[i] ?? 0, spec.max);
+    if (n === INVALID) return INVALID;
+    values.push(n);
+  }
+  return values;
 }
 
 /** `0.250x0.7` → `0.25x0.7`; `0.5x0.5` → `center`. */
@@ -72,5 +101,9 @@ function normalizeHex(text: string): string {
  */
 export function encodeValue(spec: OptionSpec, value: unknown): string {
   if (spec.kind === 'bool') return value === true ? '1' : value === false ? '0' : String(value);
+  if (spec.kind === 'ints' && Array.isArray(value)) {
+    const same = value.length > 0 && value.every((v) => v === value[0]);
+    return spec.shorthand === true && same ? String(value[0]) : value.map(String).join(':');
+  }
   return String(value);
 }

@@ -31,7 +31,7 @@ export async function load(req: TransformRequest, limits: TransformLimits): Prom
   const plan = planTransform(req.options, source, req.autoClass ?? 'jpeg');
   const frames = plan.keepFrames ? source.pages : 1;
   assertPixelCap(source.width, source.height, frames, limits.maxInputPixels);
-  assertWorkLimits(source, plan, req.options, limits);
+  assertWorkLimits(source, plan, limits);
   const image: Sharp = sharp(req.input, { ...decoderOptions(limits), animated: plan.keepFrames });
   image.timeout({ seconds: timeoutSeconds(limits) });
   return { options: req.options, source, plan, image };

@@ -13,6 +13,8 @@ export interface Spelled {
   name: string;
   value: ImageOptions[Key];
   text: string;
+  /** The spelling in the query form when it may differ (`crop=1,2,3,4`: `,` only in a query). */
+  queryText?: string;
 }
 
 /** The contract's defaults (DESIGN.md + issue 2), restated so a changed table fails the tests. */
@@ -25,6 +27,7 @@ export const DEFAULTS: Partial<Record<Key, unknown>> = {
   rot: 0,
   anim: true,
   enlarge: false,
+  pad: [0, 0, 0, 0],
 };
 
 export const CANONICAL_ORDER: readonly Key[] = [
@@ -41,6 +44,8 @@ export const CANONICAL_ORDER: readonly Key[] = [
   'flip',
   'bg',
   'trim',
+  'crop',
+  'pad',
   'anim',
   'enlarge',
 ];
@@ -53,6 +58,7 @@ const ALIASES: Partial<Record<Key, string>> = {
   q: 'quality',
   rot: 'rotate',
   bg: 'background',
+  pad: 'padding',
 };
 
 const int = (min: number, max: number) =>
@@ -102,12 +108,32 @@ const focalPoint = fc.tuple(fraction, fraction).map(([x, y]) => ({
   text: `${x.text}x${y.text}`,
 }));
 
+/**
+ * Integers joined by `:` (the query form may join them by `,` instead); `shorthand`: four equal
+ * numbers are now and then spelled as one, and one number stands for four.
+ */
+const ints = (mins: readonly number[], max: number, shorthand = false) =>
+  fc
+    .tuple(
+      fc.oneof(
+        fc.tuple(...mins.map((min) => fc.integer({ min, max }))),
+        fc.integer({ min: Math.max(...mins), max }).map((n) => mins.map(() => n)),
+      ),
+      fc.boolean(),
+      fc.boolean(),
+    )
+    .map(([values, one, comma]) => {
+      const same = values.every((v) => v === values[0]);
+      const parts = shorthand && same && one ? [String(values[0])] : values.map(String);
+      return { value: values, text: parts.join(':'), queryText: parts.join(comma ? ',' : ':') };
+    });
+
 const bool = fc.boolean().map((v) => ({ value: v, text: v ? '1' : '0' }));
 
 /** `auto` (client hints) for w and dpr, now and then. */
 const auto = fc.constant({ value: 'auto', text: 'auto' });
 
-const VALUES: Record<Key, fc.Arbitrary<{ value: unknown; text: string }>> = {
+const VALUES: Record<Key, fc.Arbitrary<{ value: unknown; text: string; queryText?: string }>> = {
   w: fc.oneof({ arbitrary: int(1, 8192), weight: 9 }, { arbitrary: auto, weight: 1 }),
   h: int(1, 8192),
   fit: oneOf(...FITS),
@@ -121,21 +147,28 @@ const VALUES: Record<Key, fc.Arbitrary<{ value: unknown; text: string }>> = {
   flip: oneOf('h', 'v', 'hv'),
   bg: colour,
   trim: int(1, 100),
+  crop: ints([0, 0, 1, 1], 65535),
+  pad: ints([0, 0, 0, 0], 1000, true),
   anim: bool,
   enlarge: bool,
 };
 
 const spelled = (key: Key): fc.Arbitrary<Spelled> =>
-  fc.tuple(VALUES[key], fc.boolean()).map(([{ value, text }, useAlias]) => ({
+  fc.tuple(VALUES[key], fc.boolean()).map(([{ value, text, queryText }, useAlias]) => ({
     key,
     name: useAlias && ALIASES[key] ? (ALIASES[key] as string) : key,
     value: value as ImageOptions[Key],
     text,
+    ...(queryText === undefined ? {} : { queryText }),
   }));
+
+/** Options that cannot be given together (crop with trim): a subset keeps the first only. */
+const EXCLUSIVE: readonly [Key, Key][] = [['crop', 'trim']];
 
 /** A random subset of the options, each spelled at random, in random order. */
 export const spelledOptions: fc.Arbitrary<Spelled[]> = fc
   .subarray([...CANONICAL_ORDER])
+  .map((keys) => keys.filter((k) => !EXCLUSIVE.some(([a, b]) => k === b && keys.includes(a))))
   .chain((keys) => (keys.length === 0 ? fc.constant<Spelled[]>([]) : fc.tuple(...keys.map(spelled))))
   .chain((list) => fc.shuffledSubarray(list, { minLength: list.length, maxLength: list.length }));
 
@@ -148,13 +181,15 @@ export function toPathForm(list: readonly Spelled[]): string {
 }
 
 export function toQuery(list: readonly Spelled[]): URLSearchParams {
-  return new URLSearchParams(list.map((s): [string, string] => [s.name, s.text]));
+  return new URLSearchParams(list.map((s): [string, string] => [s.name, s.queryText ?? s.text]));
 }
 
 /** The options with the contract's defaults dropped (what canonicalization must preserve). */
 export function dropDefaults(opts: ImageOptions): ImageOptions {
   return Object.fromEntries(
-    Object.entries(opts).filter(([k, v]) => v !== undefined && DEFAULTS[k as Key] !== v),
+    Object.entries(opts).filter(
+      ([k, v]) => v !== undefined && JSON.stringify(DEFAULTS[k as Key]) !== JSON.stringify(v),
+    ),
   ) as ImageOptions;
 }
 

@@ -145,6 +145,15 @@ const DOCUMENTED: [string, string][] = [
   ['/cdn-cgi/image/sharpen=2/a.jpg', '/img/sharpen=2/@default/a.jpg'],
   ['/cdn-cgi/image/sharpen=0.5/a.jpg', '/img/sharpen=0.5/@default/a.jpg'],
   ['/cdn-cgi/image/trim=border/a.jpg', '/img/trim=10/@default/a.jpg'],
+  // trim.left/top/width/height: the region kept, imgedge's crop (all four, in any order)
+  [
+    '/cdn-cgi/image/trim.left=30,trim.top=40,trim.width=678,trim.height=500/a.jpg',
+    '/img/crop=30:40:678:500/@default/a.jpg',
+  ],
+  [
+    '/cdn-cgi/image/trim.height=5,width=10,trim.width=6,trim.top=0,trim.left=1/a.jpg',
+    '/img/w=10,crop=1:0:6:5/@default/a.jpg',
+  ],
   // The source: a path (with or without a leading slash, percent-encoding folded), or a URL
   ['/cdn-cgi/image/width=10//uploads/a.jpg', '/img/w=10/@default/uploads/a.jpg'],
   ['/cdn-cgi/image/width=10/uploads/a%2Db%20c.jpg', '/img/w=10/@default/uploads/a-b%20c.jpg'],
@@ -167,8 +176,19 @@ const REFUSED: [string, ErrorCode, string | null][] = [
   ['/cdn-cgi/image/gravity=face/a.jpg', 'invalid_option', 'g'],
   ['/cdn-cgi/image/metadata=keep/a.jpg', 'invalid_option', 'metadata'],
   ['/cdn-cgi/image/trim=20;30;20;0/a.jpg', 'invalid_option', 'trim'],
-  ['/cdn-cgi/image/trim.width=678/a.jpg', 'invalid_option', 'trim.width'],
-  ['/cdn-cgi/image/trim.left=30/a.jpg', 'invalid_option', 'trim.left'],
+  // A region needs all four of trim.left, trim.top, trim.width, trim.height
+  ['/cdn-cgi/image/trim.width=678/a.jpg', 'invalid_option', 'crop'],
+  ['/cdn-cgi/image/trim.left=30/a.jpg', 'invalid_option', 'crop'],
+  ['/cdn-cgi/image/trim.left=3,trim.top=4,trim.width=6/a.jpg', 'invalid_option', 'crop'],
+  ['/cdn-cgi/image/trim.left=3,trim.top=4,trim.width=0,trim.height=1/a.jpg', 'invalid_option', 'crop'],
+  ['/cdn-cgi/image/trim.left=-3,trim.top=4,trim.width=1,trim.height=1/a.jpg', 'invalid_option', 'crop'],
+  ['/cdn-cgi/image/trim.left=1%3A2,trim.top=4,trim.width=1,trim.height=1/a.jpg', 'invalid_option', 'crop'],
+  ['/cdn-cgi/image/trim.left=1,trim.left=2/a.jpg', 'invalid_option', 'crop'],
+  [
+    '/cdn-cgi/image/trim=border,trim.left=1,trim.top=1,trim.width=1,trim.height=1/a.jpg',
+    'invalid_option',
+    'crop',
+  ],
   ['/cdn-cgi/image/trim.border.color=%23fff/a.jpg', 'invalid_option', 'trim.border.color'],
   ['/cdn-cgi/image/brightness=0.5/a.jpg', 'invalid_option', 'brightness'],
   ['/cdn-cgi/image/contrast=0.5/a.jpg', 'invalid_option', 'contrast'],

@@ -4,7 +4,12 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { type ErrorCode, ImgedgeError } from '../../../shared/errors.js';
-import { compilePresets, parseImageRequest, parseOptions } from '../../../shared/options/index.js';
+import {
+  canonicalize,
+  compilePresets,
+  parseImageRequest,
+  parseOptions,
+} from '../../../shared/options/index.js';
 
 const ID = 'abcdefgh';
 const LONG = 100 * 1024;
@@ -89,6 +94,47 @@ const OPTION_STRINGS: [string, string, string | null][] = [
   ['trim zero', 'trim=0', 'trim'],
   ['anim true', 'anim=true', 'anim'],
   ['enlarge 2', 'enlarge=2', 'enlarge'],
+  ['crop, negative', 'crop=-1:0:10:10', 'crop'],
+  ['crop, zero width', 'crop=0:0:0:10', 'crop'],
+  ['crop, zero height', 'crop=0:0:10:0', 'crop'],
+  ['crop, three numbers', 'crop=1:2:3', 'crop'],
+  ['crop, five numbers', 'crop=1:2:3:4:5', 'crop'],
+  ['crop, one number', 'crop=5', 'crop'],
+  ['crop, leading zero', 'crop=01:2:3:4', 'crop'],
+  ['crop, leading zero last', 'crop=1:2:3:04', 'crop'],
+  ['crop, above 65535', 'crop=0:0:65536:1', 'crop'],
+  ['crop, huge number', 'crop=0:0:99999999999999999999:1', 'crop'],
+  ['crop, fraction', 'crop=1.5:2:3:4', 'crop'],
+  ['crop, exponent', 'crop=1e3:2:3:4', 'crop'],
+  ['crop, empty part', 'crop=1::3:4', 'crop'],
+  ['crop, trailing separator', 'crop=1:2:3:4:', 'crop'],
+  ['crop, x separator', 'crop=1x2x3x4', 'crop'],
+  ['crop, semicolons', 'crop=1;2;3;4', 'crop'],
+  ['crop, mixed separators', 'crop=1:2,3:4', 'crop'],
+  ['crop, commas in the path', 'crop=1,2,3,4', 'crop'],
+  ['crop, space', 'crop=1: 2:3:4', 'crop'],
+  ['crop, fullwidth digits', 'crop=１:2:3:4', 'crop'],
+  ['crop, empty', 'crop=', 'crop'],
+  ['crop, 100 KB', `crop=${'1:'.repeat(LONG / 2)}1`, 'crop'],
+  ['crop, 100 KB number', `crop=0:0:1:${'1'.repeat(LONG)}`, 'crop'],
+  ['crop twice', 'crop=0:0:1:1,crop=0:0:2:2', 'crop'],
+  ['crop with trim', 'crop=0:0:1:1,trim=5', 'crop'],
+  ['trim with crop', 'trim=5,crop=0:0:1:1', 'crop'],
+  ['pad above 1000', 'pad=1001', 'pad'],
+  ['pad, one side above 1000', 'pad=0:0:1001:0', 'pad'],
+  ['pad, negative', 'pad=-1', 'pad'],
+  ['pad, two numbers', 'pad=1:2', 'pad'],
+  ['pad, three numbers', 'pad=1:2:3', 'pad'],
+  ['pad, five numbers', 'pad=1:2:3:4:5', 'pad'],
+  ['pad, leading zero', 'pad=05', 'pad'],
+  ['pad, leading zero in four', 'pad=1:2:3:04', 'pad'],
+  ['pad, huge number', 'padding=99999999999999999999', 'pad'],
+  ['pad, fraction', 'pad=1.5', 'pad'],
+  ['pad, empty', 'pad=', 'pad'],
+  ['pad, lone separator', 'pad=:', 'pad'],
+  ['pad, 100 KB', `pad=${'1:'.repeat(LONG / 2)}1`, 'pad'],
+  ['pad twice via alias', 'pad=1,padding=2', 'pad'],
+  ['pad, commas in the path', 'pad=10,20,30,40', '20'],
   ['empty segment', 'w=1,,h=2', null],
   ['leading comma', ',w=1', null],
   ['trailing comma', 'w=1,', null],
@@ -190,5 +236,33 @@ describe('prototype pollution', () => {
     }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.getPrototypeOf(parseOptions('w=1'))).toBe(Object.prototype);
+  });
+});
+
+describe('crop and pad in the query form', () => {
+  it('take the comma-separated numbers there, into the same canonical form', () => {
+    const query = new URLSearchParams('crop=10,20,300,200&pad=1,2,3,4');
+    expect(parseOptions(query)).toStrictEqual({ crop: [10, 20, 300, 200], pad: [1, 2, 3, 4] });
+    expect(canonicalize(parseOptions(query))).toBe('crop=10:20:300:200,pad=1:2:3:4');
+    expect(canonicalize(parseOptions(new URLSearchParams('padding=7,7,7,7')))).toBe('pad=7');
+  });
+
+  it.each([
+    ['crop=1:2,3:4', 'crop'],
+    ['crop=1,2,3', 'crop'],
+    ['crop=1,2,3,4,', 'crop'],
+    ['pad=1,2', 'pad'],
+    ['pad=,', 'pad'],
+  ])('refuse %s', (query, key) => {
+    const err = failure(() => parseOptions(new URLSearchParams(query)));
+    expect(err.code).toBe('invalid_option');
+    expect(err.extra.key).toBe(key);
+  });
+
+  it('refuse crop with trim when a preset and the query bring one each', () => {
+    const err = failure(() => parseImageRequest(ID, new URLSearchParams('crop=0:0:1:1&trim=5'), PRESETS));
+    expect(err.extra.key).toBe('crop');
+    const merged = failure(() => canonicalize({ crop: [0, 0, 1, 1], trim: 5 }));
+    expect(merged.extra.key).toBe('crop');
   });
 });

@@ -228,13 +228,13 @@ describe('error messages', () => {
   });
 
   it('list the known options for an unknown key', () => {
-    const err = errorOf('crop=1');
-    expect(err.message).toContain('unknown option "crop"');
+    const err = errorOf('zoom=1');
+    expect(err.message).toContain('unknown option "zoom"');
     expect(err.message).toContain(
-      'w, h, fit, g, f, q, dpr, blur, sharpen, rot, flip, bg, trim, anim, enlarge',
+      'w, h, fit, g, f, q, dpr, blur, sharpen, rot, flip, bg, trim, crop, pad, anim, enlarge',
     );
     expect(err.message).toContain('width');
-    expect(err.extra).toMatchObject({ key: 'crop', value: '1' });
+    expect(err.extra).toMatchObject({ key: 'zoom', value: '1' });
   });
 
   it('name both spellings of a duplicate', () => {
