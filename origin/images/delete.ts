@@ -1,8 +1,8 @@
 import { ImgedgeError } from '../../shared/errors.js';
 import type { Db } from '../db/driver.js';
 import { getImage, softDeleteImage } from '../db/images.js';
-import type { Focal } from './focal.js';
 import type { RequestedVariant } from '../variants/disk-cache.js';
+import type { Focal } from './focal.js';
 import { type ReleaseDeps, releaseOriginal } from './release.js';
 import { lockSource } from './source-lock.js';
 

@@ -23,7 +23,12 @@ export interface Patched {
  * Apply a validated PATCH (images/focal.ts) to an owner's image. Another owner's image is a 404,
  * like a missing one. An empty patch changes nothing and answers the record.
  */
-export async function patchImage(deps: PatchDeps, owner: string, id: string, patch: ImagePatch): Promise<Patched> {
+export async function patchImage(
+  deps: PatchDeps,
+  owner: string,
+  id: string,
+  patch: ImagePatch,
+): Promise<Patched> {
   if (patch.focal === undefined) {
     const row = await getImage(deps.db, id);
     if (!row || row.owner !== owner) throw new ImgedgeError('not_found', 'No such image');

@@ -92,7 +92,10 @@ export class VariantService {
    * Strong validator for a variant, known before any bytes are produced: of the variant as made
    * (with the stored focal point, see stored-focal.ts), so it changes with the focal point.
    */
-  static etag(sha256: string, req: Pick<VariantRequest, 'options' | 'canonical' | 'requested' | 'focal'>): string {
+  static etag(
+    sha256: string,
+    req: Pick<VariantRequest, 'options' | 'canonical' | 'requested' | 'focal'>,
+  ): string {
     const { canonical } = withStoredFocal(req, req.focal);
     const h = createHash('sha256')
       .update(`${PIPELINE_VERSION}\n${sha256}\n${canonical}\n${formatLabel(req.requested)}`)

@@ -11,8 +11,8 @@
 import { canonicalize, normalizeOptions } from '../../shared/options/canonical.js';
 import { isInfoRequest } from '../../shared/options/format.js';
 import { parseOptions } from '../../shared/options/index.js';
-import type { ImageOptions } from '../../shared/options/types.js';
 import { canonicalPathOf } from '../../shared/options/request.js';
+import type { ImageOptions } from '../../shared/options/types.js';
 import { type Focal, focalGravity } from '../images/focal.js';
 import type { RequestedVariant } from './disk-cache.js';
 

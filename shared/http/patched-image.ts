@@ -17,7 +17,5 @@ export interface PatchedImage {
 
 /** Does a Prefer header ask for the variants (RFC 7240 §2: a comma-separated list)? */
 export function prefersVariants(prefer: string | null | undefined): boolean {
-  return (prefer ?? '')
-    .split(',')
-    .some((p) => p.split(';')[0]!.trim().toLowerCase() === PREFER_VARIANTS);
+  return (prefer ?? '').split(',').some((p) => p.split(';')[0]!.trim().toLowerCase() === PREFER_VARIANTS);
 }
