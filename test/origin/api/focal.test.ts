@@ -246,7 +246,10 @@ describeDb('origin API: PATCH /images/:id (focal point)', () => {
       ]),
     );
     // The same point again: nothing changed, nothing to drop.
-    const same = (await (await ask({ focal: { x: 0.9, y: 0.5 } })).json()) as { changed: boolean; variants: [] };
+    const same = (await (await ask({ focal: { x: 0.9, y: 0.5 } })).json()) as {
+      changed: boolean;
+      variants: [];
+    };
     expect(same).toMatchObject({ changed: false, variants: [] });
   });
 });
