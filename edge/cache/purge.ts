@@ -1,7 +1,8 @@
 /**
  * Deleting an image must also stop the edge from serving its variants, which are cached as
- * `immutable` for a year in every colo. Each stored variant (and cached 404) carries a Cache-Tag
- * naming its image; a delete purges that tag through Cloudflare's API, in every colo at once. A
+ * `immutable` for a year in every colo — and so must a change of its stored focal point (PATCH),
+ * which changes its cover/crop variants. Each stored variant (and cached 404) carries a Cache-Tag
+ * naming its image; a delete or a focal change purges that tag through Cloudflare's API, in every colo at once. A
  * remote source image's responses carry `sourceCacheTag(ref)` instead, purged the same way by
  * `DELETE /api/v1/sources/<name>/<path>`.
  */
@@ -14,9 +15,12 @@ export function cacheTagFor(id: string): string {
   return `imgedge-${id}`;
 }
 
-/** Purge image `id`'s tag, on behalf of the delete request `c` (its config and its id for the log). */
-export function purgeImage(c: Context<EdgeEnv>, id: string): Promise<void> {
-  return purgeTag(c, cacheTagFor(id), 'image deleted', { image: id });
+/**
+ * Purge image `id`'s tag, on behalf of the request `c` (its config and its id for the log) that
+ * deleted the image (`why`: 'image deleted') or changed its variants ('focal point changed').
+ */
+export function purgeImage(c: Context<EdgeEnv>, id: string, why = 'image deleted'): Promise<void> {
+  return purgeTag(c, cacheTagFor(id), why, { image: id });
 }
 
 /** Purge a remote source image's tag, on behalf of the purge request `c`. */

@@ -110,6 +110,8 @@ export const PASS_HEADERS = [
   'pragma',
   'etag',
   'last-modified',
+  // RFC 7240: tells the API routes the origin answered the preference they sent (patched-image.ts).
+  'preference-applied',
 ];
 
 export function passThrough(res: Response, extra: Record<string, string> = {}): Response {

@@ -8,6 +8,7 @@ import { scopeForMethod } from '../../shared/auth/scopes.js';
 import { payloadTooLarge } from '../../shared/errors.js';
 import { type DeletedImage, PREFER_REPRESENTATION } from '../../shared/http/deleted-image.js';
 import { mountAllowedMethods } from '../../shared/http/methods.js';
+import { type PatchedImage, PREFER_VARIANTS, prefersVariants } from '../../shared/http/patched-image.js';
 import { formatSourceRef, parseSourceRef, SOURCE_PREFIX } from '../../shared/sources/index.js';
 import { purgeImage, purgeSource } from '../cache/purge.js';
 import { defaultCache, evictVariants, notFoundCacheKey } from '../cache/variant-cache.js';
@@ -67,12 +68,27 @@ export function apiRoutes(prefix: string) {
     }),
   );
   app.post(`${prefix}/images`, (c) => proxy(c, true));
+  app.patch(`${prefix}/images/:id`, async (c) => {
+    // The origin then says whether the image's variants changed (its focal point moved) and which
+    // keys this location may hold for them (PatchedImage) around the record.
+    const res = await proxy(c, false, { prefer: PREFER_VARIANTS });
+    if (res.status !== 200 || !prefersVariants(res.headers.get('preference-applied'))) return res;
+    const id = c.req.param('id');
+    const body = (await res.json()) as PatchedImage;
+    if (body.changed) {
+      await evictLocally(c, id, body.variants);
+      // Every other colo: the purge API (in production).
+      c.executionCtx.waitUntil(purgeImage(c, id, 'focal point changed'));
+    }
+    // The client gets the documented answer: the image record.
+    return c.json(body.image, 200, { 'cache-control': 'no-store' });
+  });
   app.delete(`${prefix}/images/:id`, async (c) => {
     // The origin then lists the variants it made (200 + DeletedImage) instead of answering 204.
     const res = await proxy(c, false, { prefer: PREFER_REPRESENTATION });
     if (res.status !== 200 && res.status !== 204) return res;
     const id = c.req.param('id');
-    if (res.status === 200) await evictLocally(c, id, res);
+    if (res.status === 200) await evictLocally(c, id, await deletedVariants(c, res));
     // Every other colo: the purge API (in production).
     c.executionCtx.waitUntil(purgeImage(c, id));
     // The client gets the documented 204.
@@ -86,7 +102,7 @@ export function apiRoutes(prefix: string) {
     const res = await proxy(c, false, { prefer: PREFER_REPRESENTATION });
     if (res.status !== 200 && res.status !== 204) return res;
     const id = formatSourceRef(ref);
-    if (res.status === 200) await evictLocally(c, id, res);
+    if (res.status === 200) await evictLocally(c, id, await deletedVariants(c, res));
     // …and the brief 404 this location may hold for it (keyed by the reference, as for an id).
     await defaultCache()
       .delete(notFoundCacheKey(c.req.url, id))
@@ -98,13 +114,27 @@ export function apiRoutes(prefix: string) {
   return app;
 }
 
-/** Drop the deleted image's variants from this location's cache, before the client hears 204. */
-async function evictLocally(c: Context<EdgeEnv>, id: string, res: Response): Promise<void> {
+/** The variants a DELETE's answer lists (DeletedImage); none (logged) when it cannot be read. */
+async function deletedVariants(c: Context<EdgeEnv>, res: Response): Promise<DeletedImage['variants']> {
+  const body = (await res.json().catch(() => null)) as DeletedImage | null;
+  if (Array.isArray(body?.variants)) return body.variants;
+  log(c, 'error', { msg: 'unreadable variant list from the origin', path: c.req.path });
+  return [];
+}
+
+/**
+ * Drop a deleted (or re-focused) image's variants from this location's cache, before the client
+ * hears the answer.
+ */
+async function evictLocally(
+  c: Context<EdgeEnv>,
+  id: string,
+  variants: DeletedImage['variants'],
+): Promise<void> {
   try {
-    const body = (await res.json()) as DeletedImage;
-    await evictVariants(c.req.url, body.variants);
+    await evictVariants(c.req.url, variants);
   } catch (err) {
-    // The image is deleted either way; its cached variants then expire or go with the purge.
+    // The change is made either way; the cached variants then expire or go with the purge.
     log(c, 'error', { msg: 'local cache eviction failed', image: id, error: String(err) });
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Deletes seen by every replica at once: `forget(id)` runs this process's handlers and PUBLISHes
+ * Deletes (and focal-point changes, which re-key an id's variants) seen by every replica at once: `forget(id)` runs this process's handlers and PUBLISHes
  * the id, and every other replica's handlers run when the message arrives. Cached ids can then be
  * kept long while the subscription is healthy; while it is not (Redis down, subscriber
  * reconnecting) a message may be missed, so `currentTtlMs()` turns short and `onReset` handlers

@@ -1,3 +1,4 @@
+import type { Focal } from '../images/focal.js';
 import type { Placeholder } from '../images/placeholder.js';
 import { CURSOR_TS_SQL, decodeCursor, encodeCursor, listLimit } from './cursor.js';
 import type { Db } from './driver.js';
@@ -16,6 +17,8 @@ export interface ImageRow {
   hasAlpha: boolean;
   /** The LQIP placeholder (jsonb); null until computed (images older than issue 13: the backfill). */
   placeholder: Placeholder | null;
+  /** The default focal point (focal_x, focal_y); null when none is stored. */
+  focal: Focal | null;
   createdAt: Date;
   deletedAt: Date | null;
 }
@@ -24,14 +27,18 @@ export interface ImageRow {
  * An image to insert: an ImageRow without the timestamps the database sets; frames default 1,
  * placeholder null.
  */
-export type NewImage = Omit<ImageRow, 'frames' | 'placeholder' | 'createdAt' | 'deletedAt'> & {
+export type NewImage = Omit<ImageRow, 'frames' | 'placeholder' | 'focal' | 'createdAt' | 'deletedAt'> & {
   frames?: number;
   placeholder?: Placeholder | null;
 };
 
-/** The columns of an ImageRow, named as its fields (the row needs no mapping in JS). */
-const COLUMNS =
-  'id, owner, sha256, bytes, width, height, format, frames, has_alpha as "hasAlpha", placeholder, created_at as "createdAt", deleted_at as "deletedAt"';
+/**
+ * The columns of an ImageRow, named as its fields (the row needs no mapping in JS). The focal
+ * point's two columns come as one jsonb value, which both drivers parse.
+ */
+const COLUMNS = `id, owner, sha256, bytes, width, height, format, frames, has_alpha as "hasAlpha", placeholder,
+  case when focal_x is null then null else jsonb_build_object('x', focal_x, 'y', focal_y) end as focal,
+  created_at as "createdAt", deleted_at as "deletedAt"`;
 
 /** A placeholder as a query parameter: JSON text, cast `$n::text::jsonb` (same on both drivers). */
 function placeholderParam(placeholder: Placeholder | null | undefined): string | null {
@@ -143,6 +150,32 @@ export async function softDeleteImage(db: Db, id: string, owner: string): Promis
     [id, owner],
   );
   return rows[0] ?? null;
+}
+
+/**
+ * Sets (or, with null, clears) the focal point of a live image of `owner`. The row before and
+ * after, or null (unknown, deleted, or not theirs). `focal` must be valid (0..1 each).
+ */
+export async function setFocal(
+  db: Db,
+  id: string,
+  owner: string,
+  focal: Focal | null,
+): Promise<{ before: ImageRow; after: ImageRow } | null> {
+  return db.transaction(async (tx) => {
+    const [before] = await tx.query<ImageRow>(
+      `select ${COLUMNS} from images where id = $1 and owner = $2 and deleted_at is null for update`,
+      [id, owner],
+    );
+    if (!before) return null;
+    const [after] = await tx.query<ImageRow>(
+      `update images set focal_x = $3::float8, focal_y = $4::float8 where id = $1 and owner = $2
+       returning ${COLUMNS}`,
+      [id, owner, focal?.x ?? null, focal?.y ?? null],
+    );
+    if (!after) throw new Error(`setFocal: image ${id} went while locked`);
+    return { before, after };
+  });
 }
 
 /** Live images (any owner) using these bytes: 0 means the original file is unreferenced. */

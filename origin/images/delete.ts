@@ -2,6 +2,7 @@ import { ImgedgeError } from '../../shared/errors.js';
 import type { Db } from '../db/driver.js';
 import { getImage, softDeleteImage } from '../db/images.js';
 import type { RequestedVariant } from '../variants/disk-cache.js';
+import type { Focal } from './focal.js';
 import { type ReleaseDeps, releaseOriginal } from './release.js';
 import { lockSource } from './source-lock.js';
 
@@ -17,13 +18,14 @@ export interface DeleteDeps extends ReleaseDeps {
  * Returns every variant made of the image's bytes (by canonical options and requested format) —
  * by this origin (its tier-1 list) and by any replica (tier 2) — so that the edge can drop the
  * matching keys from its own cache; and `removedSha256` when the bytes went too, so that every
- * replica drops its tier-1 variants of them.
+ * replica drops its tier-1 variants of them; and the image's focal point (the edge keyed its
+ * variants without `g` under the options without it, see variants/stored-focal.ts).
  */
 export async function deleteImage(
   deps: DeleteDeps,
   owner: string,
   id: string,
-): Promise<{ variants: RequestedVariant[]; removedSha256: string | undefined }> {
+): Promise<{ variants: RequestedVariant[]; removedSha256: string | undefined; focal: Focal | null }> {
   const target = await getImage(deps.db, id);
   if (!target || target.owner !== owner) throw new ImgedgeError('not_found', 'No such image');
   return deps.db.transaction(async (tx) => {
@@ -31,6 +33,6 @@ export async function deleteImage(
     const deleted = await softDeleteImage(tx, id, owner);
     if (!deleted) throw new ImgedgeError('not_found', 'No such image');
     const { variants, removed } = await releaseOriginal(deps, tx, target.sha256);
-    return { variants, removedSha256: removed ? target.sha256 : undefined };
+    return { variants, removedSha256: removed ? target.sha256 : undefined, focal: deleted.focal };
   });
 }

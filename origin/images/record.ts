@@ -1,4 +1,5 @@
 import type { ImageRow } from '../db/images.js';
+import type { Focal } from './focal.js';
 import type { Placeholder } from './placeholder.js';
 
 /**
@@ -14,6 +15,11 @@ export interface OriginalInfo {
   frames: number;
   has_alpha: boolean;
   placeholder: Placeholder | null;
+  /**
+   * The stored default focal point (PATCH /images/:id), fractions of width and height; null when
+   * none is stored (and always for a remote source image).
+   */
+  focal: Focal | null;
 }
 
 /** The public JSON form of an image (the API's `image` object). */
@@ -35,11 +41,12 @@ export function originalInfo(row: ImageRow): OriginalInfo {
     placeholder: row.placeholder
       ? { thumbhash: row.placeholder.thumbhash, color: row.placeholder.color }
       : null,
+    focal: row.focal ? { x: row.focal.x, y: row.focal.y } : null,
   };
 }
 
 export function toRecord(row: ImageRow, publicBaseUrl: string | undefined): ImageRecord {
-  const { width, height, format, bytes, frames, has_alpha, placeholder } = originalInfo(row);
+  const { width, height, format, bytes, frames, has_alpha, placeholder, focal } = originalInfo(row);
   return {
     id: row.id,
     sha256: row.sha256,
@@ -50,6 +57,7 @@ export function toRecord(row: ImageRow, publicBaseUrl: string | undefined): Imag
     frames,
     has_alpha,
     placeholder,
+    focal,
     created_at: new Date(row.createdAt).toISOString(),
     url: `${publicBaseUrl ?? ''}/img/${row.id}`,
   };

@@ -31,15 +31,23 @@ export interface Released {
  */
 export async function releaseOriginal(deps: ReleaseDeps, tx: Db, sha256: string): Promise<Released> {
   await lockSource(tx, sha256);
-  const variants = merged(
-    await deps.variantCache.requested(sha256),
-    deps.variantStore ? await deps.variantStore.list(sha256) : [],
-  );
+  const variants = await madeVariants(deps, sha256);
   if (await originalReferenced(tx, sha256)) return { variants, removed: false };
   await deps.originals.remove(sha256);
   await deps.variantStore?.removeSource(sha256);
   await deps.variantCache.removeSource(sha256);
   return { variants, removed: true };
+}
+
+/** Every variant made of the bytes: by this origin (its tier-1 list) and by any replica (tier 2). */
+export async function madeVariants(
+  deps: Pick<ReleaseDeps, 'variantCache' | 'variantStore'>,
+  sha256: string,
+): Promise<RequestedVariant[]> {
+  return merged(
+    await deps.variantCache.requested(sha256),
+    deps.variantStore ? await deps.variantStore.list(sha256) : [],
+  );
 }
 
 function merged(...lists: RequestedVariant[][]): RequestedVariant[] {

@@ -1,13 +1,14 @@
 /**
- * id → sha256 of live images, kept briefly in memory so that a variant request (warm or cold)
- * does not query the database every time. Entries expire after `ttlMs`; a delete through this
- * process forgets its entry at once. Another replica may serve a deleted id for at most `ttlMs`
+ * id → what a variant needs of a live image (its sha256, and its stored focal point), kept briefly
+ * in memory so that a variant request (warm or cold) does not query the database every time.
+ * Entries expire after `ttlMs`; a delete or a focal change through this process forgets its entry
+ * at once. Another replica may serve a deleted id (or the old focal point) for at most `ttlMs`
  * — from its variant cache, or as a 404 once the original is gone. `ttlMs` may be a function,
  * read at each set: with coordination it is long while deletes reach every replica, short when not
  * (see coordination/invalidation.ts).
  */
-export class ImageIdCache {
-  private readonly entries = new Map<string, { sha256: string; expires: number }>();
+export class ImageIdCache<V = string> {
+  private readonly entries = new Map<string, { value: V; expires: number }>();
 
   constructor(
     private readonly maxEntries = 10_000,
@@ -15,20 +16,20 @@ export class ImageIdCache {
     private readonly now: () => number = Date.now,
   ) {}
 
-  get(id: string): string | undefined {
+  get(id: string): V | undefined {
     const entry = this.entries.get(id);
     if (!entry) return undefined;
     if (entry.expires <= this.now()) {
       this.entries.delete(id);
       return undefined;
     }
-    return entry.sha256;
+    return entry.value;
   }
 
-  set(id: string, sha256: string): void {
+  set(id: string, value: V): void {
     this.entries.delete(id);
     this.entries.set(id, {
-      sha256,
+      value,
       expires: this.now() + (typeof this.ttlMs === 'number' ? this.ttlMs : this.ttlMs()),
     });
     if (this.entries.size > this.maxEntries) {
@@ -37,11 +38,11 @@ export class ImageIdCache {
     }
   }
 
-  /** The cached sha256 of `id` (expired or not), dropped. */
-  forget(id: string): string | undefined {
-    const sha256 = this.entries.get(id)?.sha256;
+  /** The cached value of `id` (expired or not), dropped. */
+  forget(id: string): V | undefined {
+    const value = this.entries.get(id)?.value;
     this.entries.delete(id);
-    return sha256;
+    return value;
   }
 
   clear(): void {

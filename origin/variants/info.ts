@@ -44,6 +44,7 @@ export async function sourceOriginalInfo(bytes: Buffer, maxInputPixels: number):
     frames: info.frames,
     has_alpha: info.hasAlpha,
     placeholder,
+    focal: null,
   };
 }
 

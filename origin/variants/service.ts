@@ -11,6 +11,7 @@ import type { ImageOptions } from '../../shared/options/types.js';
 import { SOURCE_PREFIX } from '../../shared/sources/index.js';
 import type { Db } from '../db/driver.js';
 import { getImage } from '../db/images.js';
+import type { Focal } from '../images/focal.js';
 import { type OriginalInfo, originalInfo } from '../images/record.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { OriginalStore } from '../storage/originals.js';
@@ -19,6 +20,7 @@ import { PIPELINE_VERSION, type VariantCache } from './disk-cache.js';
 import { ImageIdCache } from './id-cache.js';
 import { INFO_CONTENT_TYPE, INFO_FORMAT, infoDocument, outputInfo, sourceOriginalInfo } from './info.js';
 import { SingleFlight } from './single-flight.js';
+import { withStoredFocal } from './stored-focal.js';
 import type { Made, Tier2 } from './tier2.js';
 import type { WorkPool } from './work-pool.js';
 
@@ -28,6 +30,14 @@ export interface VariantRequest {
   canonical: string;
   /** The requested format, as the edge decided it (parseRequestedFormat). */
   requested: RequestedFormat;
+  /** The image's stored focal point (lookup()); a cover/crop without `g` is cropped around it. */
+  focal?: Focal | null;
+}
+
+/** What a variant needs of a live uploaded image. */
+export interface LiveImage {
+  sha256: string;
+  focal: Focal | null;
 }
 
 export interface Variant {
@@ -67,38 +77,47 @@ export interface IdInvalidation {
 export class VariantService {
   private readonly flights = new SingleFlight<Made>();
 
-  private readonly ids: ImageIdCache;
+  private readonly ids: ImageIdCache<LiveImage>;
 
   constructor(private readonly deps: VariantServiceDeps) {
     const invalidation = deps.invalidation;
     this.ids = invalidation
-      ? new ImageIdCache(10_000, () => invalidation.currentTtlMs())
-      : new ImageIdCache();
+      ? new ImageIdCache<LiveImage>(10_000, () => invalidation.currentTtlMs())
+      : new ImageIdCache<LiveImage>();
     invalidation?.onForget((id, sha256) => this.drop(id, sha256));
     invalidation?.onReset(() => this.ids.clear());
   }
 
-  /** Strong validator for a variant, known before any bytes are produced. */
-  static etag(sha256: string, canonical: string, requested: RequestedFormat): string {
+  /**
+   * Strong validator for a variant, known before any bytes are produced: of the variant as made
+   * (with the stored focal point, see stored-focal.ts), so it changes with the focal point.
+   */
+  static etag(
+    sha256: string,
+    req: Pick<VariantRequest, 'options' | 'canonical' | 'requested' | 'focal'>,
+  ): string {
+    const { canonical } = withStoredFocal(req, req.focal);
     const h = createHash('sha256')
-      .update(`${PIPELINE_VERSION}\n${sha256}\n${canonical}\n${formatLabel(requested)}`)
+      .update(`${PIPELINE_VERSION}\n${sha256}\n${canonical}\n${formatLabel(req.requested)}`)
       .digest('base64url');
     return `"${h.slice(0, 27)}"`;
   }
 
-  /** The sha256 of a live image's original (briefly cached in memory, see id-cache.ts). */
-  async lookup(id: string): Promise<string> {
+  /** A live image's sha256 and focal point (briefly cached in memory, see id-cache.ts). */
+  async lookup(id: string): Promise<LiveImage> {
     const cached = this.ids.get(id);
     if (cached) return cached;
     const image = await getImage(this.deps.db, id);
     if (!image) throw new ImgedgeError('not_found', 'No such image');
-    this.ids.set(id, image.sha256);
-    return image.sha256;
+    const live = { sha256: image.sha256, focal: image.focal };
+    this.ids.set(id, live);
+    return live;
   }
 
   /**
-   * The image was deleted: stop mapping its id at once, here and (with coordination) on every
-   * replica; `sha256` when its bytes are gone too: every replica drops its tier-1 variants of them.
+   * The image was deleted, or its focal point changed: stop mapping its id at once, here and (with
+   * coordination) on every replica; `sha256` when its bytes are gone too: every replica drops its
+   * tier-1 variants of them.
    */
   async forget(id: string, sha256?: string): Promise<void> {
     if (this.deps.invalidation) await this.deps.invalidation.forget(id, sha256);
@@ -110,11 +129,13 @@ export class VariantService {
     if (sha256) void this.deps.variantCache.removeSource(sha256).catch(() => {});
   }
 
+  /** `req` as the URL gave it; the stored focal point (`req.focal`) is applied here. */
   async get(req: VariantRequest, sha256: string): Promise<Variant> {
+    const made = withStoredFocal(req, req.focal);
     if (isInfoRequest(req.options)) {
-      return this.cached(req, sha256, () => this.describe(req, sha256));
+      return this.cached(made, sha256, () => this.describe(req, made.canonical, sha256));
     }
-    return this.cached(req, sha256, (storeInTier2) => this.produce(req, sha256, storeInTier2));
+    return this.cached(made, sha256, (storeInTier2) => this.produce(made, sha256, storeInTier2));
   }
 
   /** Tier 1 → single-flight → [tier 2 → make]: one variant (image or f=json document). */
@@ -156,16 +177,17 @@ export class VariantService {
    * so it is made at most once and ready for the image request that usually follows), and the
    * original's facts. Kept in tier 1 here; tier 2 by the caller's flight as any variant.
    */
-  private async describe(req: VariantRequest, sha256: string): Promise<Made> {
+  private async describe(req: VariantRequest, keyCanonical: string, sha256: string): Promise<Made> {
     const started = performance.now();
     const options = { ...req.options, f: undefined };
+    // The image as a URL without f=json gets it (the stored focal point applied as for that URL).
     const image = await this.get({ ...req, options, canonical: canonicalize(options) }, sha256);
     const [output, original] = await Promise.all([
       outputInfo(image.data, image.format),
       this.originalInfo(req.id, sha256),
     ]);
     const data = infoDocument({ ...output, original });
-    await this.deps.variantCache.put(sha256, req.canonical, formatLabel(req.requested), data, INFO_FORMAT);
+    await this.deps.variantCache.put(sha256, keyCanonical, formatLabel(req.requested), data, INFO_FORMAT);
     return { data, format: INFO_FORMAT, ms: performance.now() - started };
   }
 

@@ -9,7 +9,7 @@ import { ImgedgeError } from '../errors.js';
 export const PUBLIC_API_METHODS: Readonly<Record<string, readonly string[]>> = {
   '/oauth/token': ['POST'],
   '/images': ['GET', 'POST'],
-  '/images/:id': ['GET', 'DELETE'],
+  '/images/:id': ['GET', 'PATCH', 'DELETE'],
   '/sources/*': ['DELETE'],
   '/sign': ['POST'],
 };

@@ -11,7 +11,7 @@ describe('405 Method Not Allowed at the edge', () => {
     ['POST', `/img/card/${id}`, 'GET, HEAD'],
     ['DELETE', `/img/${id}`, 'GET, HEAD'],
     ['PUT', '/api/v1/images', 'GET, HEAD, POST'],
-    ['PATCH', `/api/v1/images/${id}`, 'GET, HEAD, DELETE'],
+    ['PUT', `/api/v1/images/${id}`, 'GET, HEAD, PATCH, DELETE'],
     ['GET', '/api/v1/oauth/token', 'POST'],
   ];
 

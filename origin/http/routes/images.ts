@@ -1,11 +1,13 @@
 import { Hono } from 'hono';
 import { ImgedgeError } from '../../../shared/errors.js';
 import { type DeletedImage, prefersRepresentation } from '../../../shared/http/deleted-image.js';
-import { canonicalPathOf } from '../../../shared/options/request.js';
+import { type PatchedImage, PREFER_VARIANTS, prefersVariants } from '../../../shared/http/patched-image.js';
 import { type CursorSealer, listLimit } from '../../db/cursor.js';
 import type { Db } from '../../db/driver.js';
 import { getImage, listImages } from '../../db/images.js';
 import { deleteImage } from '../../images/delete.js';
+import { readImagePatch } from '../../images/focal.js';
+import { patchImage } from '../../images/patch.js';
 import { toRecord } from '../../images/record.js';
 import { uploadImage } from '../../images/upload.js';
 import type { Metrics } from '../../observability/metrics.js';
@@ -13,6 +15,7 @@ import type { OriginalStore } from '../../storage/originals.js';
 import type { VariantStore } from '../../storage/variant-store.js';
 import type { VariantCache } from '../../variants/disk-cache.js';
 import type { VariantService } from '../../variants/service.js';
+import { edgeVariantKeys } from '../../variants/stored-focal.js';
 import type { WorkPool } from '../../variants/work-pool.js';
 import type { OriginEnv } from '../env.js';
 
@@ -71,9 +74,30 @@ export function imageRoutes(deps: ImageRouteDeps) {
     return c.json(toRecord(row, deps.publicBaseUrl));
   });
 
+  // Sets or clears the stored focal point (images/focal.ts); answers the updated record.
+  app.patch('/images/:id', async (c) => {
+    const id = c.req.param('id');
+    const patch = await readImagePatch(c.req.raw);
+    const { row, changed, focalBefore, variants } = await patchImage(deps, c.var.claims.sub, id, patch);
+    // Every replica looks the image up again (its id cache holds the old focal point). The
+    // origin's caches need no purge: they are keyed by the focal point (stored-focal.ts).
+    if (changed) await deps.variantService.forget(id);
+    if (changed) c.var.log.info({ image_id: id, focal: row.focal }, 'focal point changed');
+    const record = toRecord(row, deps.publicBaseUrl);
+    if (!prefersVariants(c.req.header('prefer'))) return c.json(record);
+    // For the edge: whether to purge, and the variant cache keys of this image it may hold.
+    c.header('preference-applied', PREFER_VARIANTS);
+    const body: PatchedImage = {
+      image: { ...record },
+      changed,
+      variants: edgeVariantKeys(id, variants, focalBefore),
+    };
+    return c.json(body);
+  });
+
   app.delete('/images/:id', async (c) => {
     const id = c.req.param('id');
-    const { variants, removedSha256 } = await deleteImage(deps, c.var.claims.sub, id);
+    const { variants, removedSha256, focal } = await deleteImage(deps, c.var.claims.sub, id);
     // Every replica stops serving the id (and drops its variants when the bytes went).
     await deps.variantService.forget(id, removedSha256);
     if (!prefersRepresentation(c.req.header('prefer'))) return c.body(null, 204);
@@ -81,7 +105,7 @@ export function imageRoutes(deps: ImageRouteDeps) {
     c.header('preference-applied', 'return=representation');
     const body: DeletedImage = {
       id,
-      variants: variants.map((v) => ({ path: canonicalPathOf(id, v.canonical), format: v.format })),
+      variants: edgeVariantKeys(id, variants, focal),
     };
     return c.json(body, 200);
   });

@@ -9,7 +9,9 @@
  *
  * `f=json` is a variant too (application/json, variants/info.ts), keyed and cached like f=auto.
  *
- * An uploaded image's variants are immutable (its id names its bytes). A source's are not — the
+ * An uploaded image's variants are immutable (its id names its bytes; a cover/crop without `g` is
+ * cropped around its stored focal point, and a change of that point purges the edge's copies and
+ * re-keys the origin's, see variants/stored-focal.ts). A source's are not — the
  * bytes behind a URL can change — so they are answered with `max-age` = the cached source's
  * remaining freshness (sources/source-cache.ts); their ETag changes with the bytes' sha256.
  */
@@ -30,7 +32,7 @@ import {
   type SourceRef,
 } from '../../../shared/sources/index.js';
 import type { SourceCache } from '../../sources/source-cache.js';
-import { type Variant, VariantService } from '../../variants/service.js';
+import { type Variant, type VariantRequest, VariantService } from '../../variants/service.js';
 import type { OriginEnv } from '../env.js';
 
 const PREFIX = '/internal/v1/variants/';
@@ -87,13 +89,15 @@ export function variantRoutes(variantService: VariantService, sourceCache: Sourc
     assertResolved(options);
     const requested = parseRequestedFormat(options, c.req.query(FORMAT_PARAM));
     const id = target.kind === 'image' ? target.id : formatSourceRef(target.ref);
-    const req = { id, options, canonical, requested };
+    let req: VariantRequest = { id, options, canonical, requested };
 
     let sha256: string;
     let cacheControl: string;
     let variant: Variant;
     if (target.kind === 'image') {
-      sha256 = await variantService.lookup(target.id);
+      const image = await variantService.lookup(target.id);
+      sha256 = image.sha256;
+      req = { ...req, focal: image.focal };
       cacheControl = CACHE_IMMUTABLE;
       variant = await variantService.get(req, sha256);
     } else {
@@ -122,7 +126,7 @@ export function variantRoutes(variantService: VariantService, sourceCache: Sourc
     return new Response(c.req.method === 'HEAD' ? null : variant.data, {
       status: 200,
       headers: {
-        etag: VariantService.etag(sha256, canonical, requested),
+        etag: VariantService.etag(sha256, req),
         'cache-control': cacheControl,
         'x-content-type-options': 'nosniff',
         'content-type': variant.contentType,

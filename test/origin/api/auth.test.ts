@@ -35,6 +35,8 @@ interface Route {
   path: () => string;
   scope: 'images:read' | 'images:write';
   body?: () => Promise<Uint8Array>;
+  /** Of the body; image/png unless given. */
+  contentType?: string;
 }
 
 const ROUTES: Route[] = [
@@ -47,6 +49,14 @@ const ROUTES: Route[] = [
   },
   { name: 'GET /images', method: 'GET', path: () => '/images', scope: 'images:read' },
   { name: 'GET /images/:id', method: 'GET', path: () => `/images/${image.id}`, scope: 'images:read' },
+  {
+    name: 'PATCH /images/:id',
+    method: 'PATCH',
+    path: () => `/images/${image.id}`,
+    scope: 'images:write',
+    body: async () => new TextEncoder().encode('{"focal":{"x":0.2,"y":0.8}}'),
+    contentType: 'application/json',
+  },
   { name: 'DELETE /images/:id', method: 'DELETE', path: () => `/images/${image.id}`, scope: 'images:write' },
 ];
 
@@ -54,7 +64,7 @@ async function call(route: Route, headers: Record<string, string>): Promise<Resp
   const body = route.body ? await route.body() : undefined;
   return fetch(`${origin.api}${route.path()}`, {
     method: route.method,
-    headers: body ? { ...headers, 'content-type': 'image/png' } : headers,
+    headers: body ? { ...headers, 'content-type': route.contentType ?? 'image/png' } : headers,
     ...(body ? { body } : {}),
   });
 }

@@ -18,8 +18,8 @@ describeDb('origin API: 405 Method Not Allowed', () => {
   const cases: [method: string, path: string, allow: string][] = [
     ['PUT', '/images', 'GET, HEAD, POST'],
     ['DELETE', '/images', 'GET, HEAD, POST'],
-    ['PATCH', '/images/AAAAAAAAAAAAAAAAAAAAAA', 'GET, HEAD, DELETE'],
-    ['POST', '/images/AAAAAAAAAAAAAAAAAAAAAA', 'GET, HEAD, DELETE'],
+    ['PUT', '/images/AAAAAAAAAAAAAAAAAAAAAA', 'GET, HEAD, PATCH, DELETE'],
+    ['POST', '/images/AAAAAAAAAAAAAAAAAAAAAA', 'GET, HEAD, PATCH, DELETE'],
     ['GET', '/oauth/token', 'POST'],
   ];
 

@@ -66,6 +66,7 @@ describeDb('images queries', () => {
       ...input,
       frames: 12,
       placeholder: null,
+      focal: null,
       createdAt: expect.any(Date) as unknown as Date,
       deletedAt: null,
     });
