@@ -16,9 +16,13 @@ import type { ImageOptions } from '../../shared/options/types.js';
 import { type Focal, focalGravity } from '../images/focal.js';
 import type { RequestedVariant } from './disk-cache.js';
 
-/** Does a stored focal point place this box? (trim falls back to the centre: geometry.ts) */
+/**
+ * Does a stored focal point place this box? (trim falls back to the centre: geometry.ts.) Not when
+ * the URL crops a region itself (`crop=`): the point is a fraction of the whole image and may lie
+ * outside that region, so the region's box is centred, as the URL's own choice of pixels asks.
+ */
 function cropsAroundFocal(options: ImageOptions): boolean {
-  return options.fit === 'cover' || options.fit === 'crop';
+  return (options.fit === 'cover' || options.fit === 'crop') && options.crop === undefined;
 }
 
 /** The options and canonical form a variant is made and cached as, given the image's focal point. */

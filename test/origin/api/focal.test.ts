@@ -184,6 +184,8 @@ describeDb('origin API: PATCH /images/:id (focal point)', () => {
     expect(right.etag).not.toBe(left.etag);
     expect(right).toEqual({ ...(await centre(coverAt('0.9x0.5'), image.id)), cache: 'HIT' });
     expect((await centre(coverAt('west'), image.id)).rgb).toEqual(RED);
+    // A URL that crops its own region is centred in it: the stored point does not apply.
+    expect((await centre('w=100,h=100,fit=cover,f=png,crop=0:0:400:100', image.id)).rgb).toEqual(GREY);
 
     // Back to where it was: the left crop, from the cache.
     await patchOk(image.id, { focal: { x: 0.1, y: 0.5 } });
