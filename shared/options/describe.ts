@@ -32,6 +32,8 @@ export function allowedOf(spec: OptionSpec): string {
       return '0|1';
     case 'gravity':
       return `${spec.values.join('|')}|<x>x<y>`;
+    case 'name':
+      return spec.shown;
   }
 }
 
@@ -52,6 +54,8 @@ function phraseOf(spec: OptionSpec): string {
       return '0 or 1';
     case 'gravity':
       return `one of ${spec.values.join(', ')}, or a focal point <x>x<y> (each from 0 to 1 with at most 3 decimals)`;
+    case 'name':
+      return `a name matching ${spec.shown}`;
   }
 }
 

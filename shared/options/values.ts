@@ -36,6 +36,8 @@ export function decodeValue(spec: OptionSpec, text: string): Decoded {
       return text === '1' ? true : text === '0' ? false : INVALID;
     case 'gravity':
       return (spec.values as readonly string[]).find((v) => v === text) ?? decodeFocalPoint(text);
+    case 'name':
+      return spec.pattern.test(text) ? text : INVALID;
   }
 }
 

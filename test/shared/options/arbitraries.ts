@@ -43,6 +43,7 @@ export const CANONICAL_ORDER: readonly Key[] = [
   'trim',
   'anim',
   'enlarge',
+  'wm',
 ];
 
 const ALIASES: Partial<Record<Key, string>> = {
@@ -53,6 +54,7 @@ const ALIASES: Partial<Record<Key, string>> = {
   q: 'quality',
   rot: 'rotate',
   bg: 'background',
+  wm: 'watermark',
 };
 
 const int = (min: number, max: number) =>
@@ -102,6 +104,11 @@ const focalPoint = fc.tuple(fraction, fraction).map(([x, y]) => ({
   text: `${x.text}x${y.text}`,
 }));
 
+/** A watermark name: lower-case `[a-z0-9][a-z0-9_-]{0,31}` (spelled one way only: names are exact). */
+const watermarkName = fc
+  .stringMatching(/^[a-z0-9][a-z0-9_-]{0,31}$/)
+  .map((name) => ({ value: name, text: name }));
+
 const bool = fc.boolean().map((v) => ({ value: v, text: v ? '1' : '0' }));
 
 /** `auto` (client hints) for w and dpr, now and then. */
@@ -123,6 +130,7 @@ const VALUES: Record<Key, fc.Arbitrary<{ value: unknown; text: string }>> = {
   trim: int(1, 100),
   anim: bool,
   enlarge: bool,
+  wm: watermarkName,
 };
 
 const spelled = (key: Key): fc.Arbitrary<Spelled> =>
