@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { z } from 'zod';
 import type { Sources } from '../../shared/sources/index.js';
+import type { Watermarks } from '../../shared/watermarks/index.js';
 import { databaseUrlFromParts } from '../db/connect.js';
 import { databaseEnvSchema, type Env, envSchema } from './schema.js';
 
@@ -32,6 +33,8 @@ export interface Config {
   s3: S3Config | undefined;
   /** Remote sources: where they are and how they are fetched and cached. */
   sources: SourcesConfig;
+  /** WATERMARKS (empty: none) and the bytes of decoded watermark pixels kept in memory. */
+  watermarks: { definitions: Watermarks; cacheBytes: number };
 }
 
 export interface SourcesConfig {
@@ -154,6 +157,10 @@ export function loadConfig(source: Source = process.env): Config {
       notFoundTtlSeconds: e.SOURCE_NOT_FOUND_TTL,
       connectTimeoutMs: e.SOURCE_CONNECT_TIMEOUT_MS,
       timeoutMs: e.SOURCE_TIMEOUT_MS,
+    },
+    watermarks: {
+      definitions: e.WATERMARKS ?? new Map(),
+      cacheBytes: e.WATERMARK_CACHE_BYTES,
     },
   };
 }

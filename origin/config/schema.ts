@@ -12,6 +12,7 @@ import {
   DEFAULT_MAX_FILE_SIZE,
 } from '../../shared/config/defaults.js';
 import { parseSources } from '../../shared/sources/index.js';
+import { parseWatermarks } from '../../shared/watermarks/index.js';
 import { DEFAULT_LIMITS } from '../transform/limits.js';
 
 const bool = z
@@ -78,6 +79,16 @@ function libuvPoolSize(): number {
 const sources = z.string().transform((v, ctx) => {
   try {
     return parseSources(v);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+/** WATERMARKS: name → definition (shared/watermarks/config.ts); the message names the entry. */
+const watermarks = z.string().transform((v, ctx) => {
+  try {
+    return parseWatermarks(v);
   } catch (err) {
     ctx.addIssue({ code: 'custom', message: (err as Error).message });
     return z.NEVER;
@@ -159,6 +170,11 @@ export const envSchema = z
     // In-memory cache of originals read from S3 (0: off); unused with local originals.
     ORIGINAL_CACHE_BYTES: bytesOrOff.default(256 * 1024 ** 2),
     SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+
+    // Named watermarks for wm= (unset: none; wm= is then a 400 unknown_watermark).
+    WATERMARKS: watermarks.optional(),
+    // Decoded watermark pixels kept in memory (LRU by bytes): the image once, and each size drawn.
+    WATERMARK_CACHE_BYTES: bytes.default(64 * 1024 ** 2),
 
     // Remote sources (unset SOURCES: none; /img/@<source>/… is then a 404).
     SOURCES: sources.optional(),
