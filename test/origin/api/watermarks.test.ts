@@ -31,6 +31,8 @@ let token: string;
 let base: ImageRecord; // 400×300 flat blue PNG
 let clear: ImageRecord; // 400×300 fully transparent PNG
 let anim: ImageRecord; // 120×90 GIF, 3 frames: blue, green, grey
+let animWebp: ImageRecord; // the same frames as an animated WebP, 80/120/160 ms, 2 loops
+let framed: ImageRecord; // 400×300: a white border 50 px wide around blue
 let mark: ImageRecord; // 80×40 opaque red PNG
 let halfMark: ImageRecord; // 80×40 red PNG, alpha 128
 let scratch: string;
@@ -87,6 +89,8 @@ interface Raster {
   channels: number;
   pageHeight: number;
   pages: number;
+  delay: number[] | undefined;
+  loop: number | undefined;
 }
 
 async function raster(res: Response): Promise<Raster> {
@@ -96,7 +100,14 @@ async function raster(res: Response): Promise<Raster> {
   const meta = await sharp(bytes, { animated: true }).metadata();
   const { data, info } = await sharp(bytes, { animated: true }).raw().toBuffer({ resolveWithObject: true });
   const pages = meta.pages ?? 1;
-  return { ...info, data, pages, pageHeight: meta.pageHeight ?? info.height };
+  return {
+    ...info,
+    data,
+    pages,
+    pageHeight: meta.pageHeight ?? info.height,
+    delay: meta.delay,
+    loop: meta.loop,
+  };
 }
 
 function pixel(r: Raster, x: number, y: number, page = 0): number[] {
@@ -139,6 +150,15 @@ beforeAll(async () => {
   base = await uploadOk(first, await flat(400, 300, BLUE), token);
   clear = await uploadOk(first, await flat(400, 300, { r: 0, g: 0, b: 0, alpha: 0 }, 4), token);
   mark = await uploadOk(first, await flat(80, 40, RED), token);
+  const inner = await flat(300, 200, BLUE);
+  framed = await uploadOk(
+    first,
+    await sharp({ create: { width: 400, height: 300, channels: 3, background: { r: 255, g: 255, b: 255 } } })
+      .composite([{ input: inner, left: 50, top: 50 }])
+      .png()
+      .toBuffer(),
+    token,
+  );
   halfMark = await uploadOk(first, await flat(80, 40, { ...RED, alpha: 128 / 255 }, 4), token);
   const frames = await Promise.all(
     [BLUE, { r: 0, g: 255, b: 0 }, { r: 128, g: 128, b: 128 }].map((c) => flat(120, 90, c)),
@@ -147,6 +167,10 @@ beforeAll(async () => {
     .gif({ delay: [100, 100, 100], loop: 0 })
     .toBuffer();
   anim = await uploadOk(first, gif, token);
+  const webp = await sharp(frames, { join: { animated: true } })
+    .webp({ delay: [80, 120, 160], loop: 2, lossless: true })
+    .toBuffer();
+  animWebp = await uploadOk(first, webp, token);
 });
 
 afterAll(async () => {
@@ -226,17 +250,51 @@ describeDb('origin: wm= watermarks', () => {
     expectColour(pixel(over, 200, 150), { r: 128, g: 0, b: 127 }, 3);
   });
 
-  it.each(['webp', 'gif'])('every frame of an animated %s output gets it', async (format) => {
+  it.each([
+    ['GIF', 'webp'],
+    ['GIF', 'gif'],
+    ['WebP', 'webp'],
+    ['WebP', 'gif'],
+  ])('every frame of an animated %s → %s output gets it, timing kept', async (source, format) => {
     const url = await originWith({ WATERMARKS: watermarks() });
-    const r = await raster(await variant(url, `wm=corner/${anim.id}`, format));
+    const id = source === 'GIF' ? anim.id : animWebp.id;
+    const r = await raster(await variant(url, `wm=corner/${id}`, format));
     expect(r.pages).toBe(3);
     expect(r.pageHeight).toBe(90);
+    expect(r.delay).toEqual(source === 'GIF' ? [100, 100, 100] : [80, 120, 160]);
+    expect(r.loop).toBe(source === 'GIF' ? 0 : 2);
     const colours = [BLUE, { r: 0, g: 255, b: 0 }, { r: 128, g: 128, b: 128 }];
     for (const [page, colour] of colours.entries()) {
       // 30×15 at 120-30-10, 90-15-10.
       expect(isRed(pixel(r, 95, 72, page)), `frame ${page}`).toBe(true);
       expectColour(pixel(r, 20, 20, page), colour, 12);
       expectColour(pixel(r, 115, 85, page), colour, 12);
+    }
+  });
+
+  it('is placed on the real output: after trim, whose size only the decode knows', async () => {
+    const url = await originWith({ WATERMARKS: watermarks() });
+    const r = await raster(await variant(url, `trim=10,wm=corner/${framed.id}`));
+    expect([r.width, r.height]).toEqual([300, 200]);
+    // 0.25 × 300 = 75 wide, 38 high; 10 px from the trimmed image's bottom-right corner.
+    expect(redBox(r)).toEqual({ left: 215, top: 152, width: 75, height: 38 });
+  });
+
+  it('repeat tiles every frame of an animation', async () => {
+    const url = await originWith({ WATERMARKS: watermarks() });
+    const r = await raster(await variant(url, `wm=tiles/${anim.id}`, 'webp'));
+    expect(r.pages).toBe(3);
+    // 12×6 tiles every 22 px across and 16 px down.
+    for (let page = 0; page < 3; page++) {
+      for (const [x, y] of [
+        [5, 2],
+        [27, 2],
+        [5, 18],
+        [93, 82],
+      ] as const) {
+        expect(isRed(pixel(r, x, y, page)), `frame ${page} at ${x},${y}`).toBe(true);
+      }
+      expect(isRed(pixel(r, 17, 10, page)), `frame ${page} gap`).toBe(false);
     }
   });
 
