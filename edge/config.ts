@@ -16,6 +16,7 @@ import {
 } from '../shared/config/defaults.js';
 import { type CompiledPresets, compilePresets, DEFAULT_PRESETS } from '../shared/options/index.js';
 import { parseSources, type Sources } from '../shared/sources/index.js';
+import { parseWatermarks, type Watermarks } from '../shared/watermarks/index.js';
 
 /** The values of SIGNED_URLS (see README, Signed URLs). */
 export const SIGNED_URL_POLICIES = ['off', 'presets-free', 'required'] as const;
@@ -151,6 +152,19 @@ const sources = z.pipe(
   }),
 );
 
+/** WATERMARKS: a JSON object of watermark name → definition (shared/watermarks/config.ts). */
+const watermarks = z.pipe(
+  z.string(),
+  z.transform((v: string, ctx): Watermarks => {
+    try {
+      return parseWatermarks(v);
+    } catch (err) {
+      ctx.issues.push({ code: 'custom', message: (err as Error).message, input: v });
+      return new Map();
+    }
+  }),
+);
+
 const secret = z.string().check(z.minLength(32, 'must be at least 32 characters long'));
 const text = (fallback: string) => z._default(z.string().check(z.minLength(1)), fallback);
 
@@ -183,6 +197,7 @@ const variables = z
     SIGNING_KEY_PREVIOUS: z.optional(secret),
     PRESETS: z._default(presets, () => compilePresets(DEFAULT_PRESETS)),
     SOURCES: z._default(sources, () => new Map()),
+    WATERMARKS: z._default(watermarks, () => new Map()),
     JWT_SECRET: z.optional(secret),
     JWKS_URL: z.optional(httpUrl),
     JWKS_CACHE_MAX_AGE_MS: int(0, 86_400_000, 600_000),
@@ -222,6 +237,11 @@ const variables = z
         issue('SIGNING_KEY', `is required when SIGNED_URLS=${e.SIGNED_URLS}`);
       else if (e.CDN_CGI_SIGNED_URLS !== undefined && e.CDN_CGI_SIGNED_URLS !== 'off' && !e.SIGNING_KEY)
         issue('SIGNING_KEY', `is required when CDN_CGI_SIGNED_URLS=${e.CDN_CGI_SIGNED_URLS}`);
+      for (const name of e.PRESETS.names) {
+        const wm = e.PRESETS.get(name)?.options.wm;
+        if (wm !== undefined && !e.WATERMARKS.has(wm))
+          issue('PRESETS', `preset ${name} names watermark ${wm}, which WATERMARKS does not define`);
+      }
       if (!e.JWT_SECRET && !e.JWKS_URL) issue('JWT_SECRET', 'or JWKS_URL is required to verify API tokens');
       if (Boolean(e.CF_ZONE_ID) !== Boolean(e.CF_API_TOKEN)) {
         issue('CF_API_TOKEN', 'and CF_ZONE_ID must be set together');
@@ -261,6 +281,8 @@ function toConfig(e: z.output<typeof variables>) {
     presets: e.PRESETS,
     /** SOURCES: the named bases remote images may come from (the origin fetches them). */
     sources: e.SOURCES,
+    /** WATERMARKS: the names `wm=` may take (the origin composites them). */
+    watermarks: e.WATERMARKS,
     jwt: {
       secret: e.JWT_SECRET,
       jwksUrl: e.JWKS_URL,

@@ -166,6 +166,8 @@ export async function createRuntime(
       maxAnimationFrames: config.maxAnimationFrames,
       maxOutputPixels: config.maxOutputPixels,
       timeoutMs: config.transform.timeoutMs,
+      watermarks: config.watermarks.definitions,
+      watermarkCacheBytes: config.watermarks.cacheBytes,
       ...(tier2 ? { tier2 } : {}),
       ...(coordination ? { invalidation: coordination.invalidation } : {}),
     });

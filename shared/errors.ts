@@ -25,6 +25,10 @@ export const ErrorCodes = {
   image_too_large: { status: 422, title: 'Image dimensions exceed the limit' },
   invalid_image: { status: 422, title: 'The image could not be decoded' },
   limit_exceeded: { status: 422, title: 'The work asked for exceeds a configured limit' },
+  /** `wm=` names no watermark of WATERMARKS. */
+  unknown_watermark: { status: 400, title: 'Unknown watermark' },
+  /** The watermark's image (WATERMARKS `image`) is gone (deleted) or cannot be decoded. */
+  watermark_unavailable: { status: 422, title: 'Watermark unavailable' },
   rate_limited: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal server error' },
   origin_unreachable: { status: 502, title: 'Origin unreachable' },

@@ -57,6 +57,7 @@ const imgedgeForm: Reader = (config, url) => ({
     url.searchParams,
     config.presets,
     config.sources,
+    config.watermarks,
   ),
   policy: config.signedUrls,
 });

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { z } from 'zod';
 import type { CompiledPresets } from '../../shared/options/presets.js';
 import type { Sources } from '../../shared/sources/index.js';
+import type { Watermarks } from '../../shared/watermarks/index.js';
 import { databaseUrlFromParts } from '../db/connect.js';
 import { databaseEnvSchema, type Env, envSchema } from './schema.js';
 
@@ -35,6 +36,8 @@ export interface Config {
   sources: SourcesConfig;
   /** POST /api/v1/sign: SIGNING_KEY (undefined: signing is off) and PRESETS, as the edge has them. */
   signing: { key: string | undefined; presets: CompiledPresets };
+  /** WATERMARKS (empty: none) and the bytes of decoded watermark pixels kept in memory. */
+  watermarks: { definitions: Watermarks; cacheBytes: number };
 }
 
 export interface SourcesConfig {
@@ -159,6 +162,10 @@ export function loadConfig(source: Source = process.env): Config {
       timeoutMs: e.SOURCE_TIMEOUT_MS,
     },
     signing: { key: e.SIGNING_KEY, presets: e.PRESETS },
+    watermarks: {
+      definitions: e.WATERMARKS ?? new Map(),
+      cacheBytes: e.WATERMARK_CACHE_BYTES,
+    },
   };
 }
 

@@ -13,6 +13,7 @@ import {
 } from '../../shared/config/defaults.js';
 import { compilePresets, DEFAULT_PRESETS } from '../../shared/options/presets.js';
 import { parseSources } from '../../shared/sources/index.js';
+import { parseWatermarks } from '../../shared/watermarks/index.js';
 import { DEFAULT_LIMITS } from '../transform/limits.js';
 
 const bool = z
@@ -99,6 +100,16 @@ const sources = z.string().transform((v, ctx) => {
   }
 });
 
+/** WATERMARKS: name → definition (shared/watermarks/config.ts); the message names the entry. */
+const watermarks = z.string().transform((v, ctx) => {
+  try {
+    return parseWatermarks(v);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
 const secret = (min: number) =>
   z
     .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
@@ -178,6 +189,10 @@ export const envSchema = z
     // POST /api/v1/sign: the edge's SIGNING_KEY and PRESETS (unset key: the route answers 503).
     SIGNING_KEY: secret(32).optional(),
     PRESETS: presets.default(() => compilePresets(DEFAULT_PRESETS)),
+    // Named watermarks for wm= (unset: none; wm= is then a 400 unknown_watermark).
+    WATERMARKS: watermarks.optional(),
+    // Decoded watermark pixels kept in memory (LRU by bytes): the image once, and each size drawn.
+    WATERMARK_CACHE_BYTES: bytes.default(64 * 1024 ** 2),
 
     // Remote sources (unset SOURCES: none; /img/@<source>/… is then a 404).
     SOURCES: sources.optional(),

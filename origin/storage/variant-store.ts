@@ -3,7 +3,8 @@
  * across restarts, at `${S3_PREFIX}variants/<source sha256>/<canonical options or _>/<requested>`
  * (`requested` = the format the edge asked for: the explicit format, or the f=auto capability
  * class). The produced format and the pipeline version ride in the object's metadata; an object
- * made by another pipeline version is a miss. All of a source's variants share the prefix
+ * made by another pipeline version is a miss, and so is one made with another watermark revision
+ * (metadata `watermark`: the key stays the edge's cache key, the object is replaced). All of a source's variants share the prefix
  * `variants/<sha>/`, so a delete lists and removes them with it — and the listing names every
  * variant any replica made, for the edge's eviction.
  *
@@ -27,8 +28,21 @@ export interface StoredVariant {
 
 /** Where a replica finds, keeps and drops variants made by any replica. */
 export interface VariantStore {
-  get(sha256: string, canonical: string, requested: string): Promise<StoredVariant | undefined>;
-  put(sha256: string, canonical: string, requested: string, data: Uint8Array, format: string): Promise<void>;
+  /** `revision`: a watermark's (watermarks/library.ts), '' for none; another revision is a miss. */
+  get(
+    sha256: string,
+    canonical: string,
+    requested: string,
+    revision?: string,
+  ): Promise<StoredVariant | undefined>;
+  put(
+    sha256: string,
+    canonical: string,
+    requested: string,
+    data: Uint8Array,
+    format: string,
+    revision?: string,
+  ): Promise<void>;
   /** Every variant stored for a source. */
   list(sha256: string): Promise<RequestedVariant[]>;
   /** Drop every variant of a source (its image was deleted). */
@@ -76,7 +90,12 @@ export class S3VariantStore implements VariantStore {
     }
   }
 
-  async get(sha256: string, canonical: string, requested: string): Promise<StoredVariant | undefined> {
+  async get(
+    sha256: string,
+    canonical: string,
+    requested: string,
+    revision = '',
+  ): Promise<StoredVariant | undefined> {
     const key = this.keyFor(sha256, canonical, requested);
     try {
       const res = await this.options.client.send(
@@ -84,6 +103,7 @@ export class S3VariantStore implements VariantStore {
       );
       const format = res.Metadata?.format;
       if (!res.Body || !format || res.Metadata?.pipeline !== PIPELINE_VERSION) return undefined;
+      if ((res.Metadata?.watermark ?? '') !== revision) return undefined;
       return { data: Buffer.from(await res.Body.transformToByteArray()), format };
     } catch (err) {
       if (isNotFound(err)) return undefined;
@@ -97,6 +117,7 @@ export class S3VariantStore implements VariantStore {
     requested: string,
     data: Uint8Array,
     format: string,
+    revision = '',
   ): Promise<void> {
     const key = this.keyFor(sha256, canonical, requested);
     await this.call('PutObject', key, () =>
@@ -107,7 +128,11 @@ export class S3VariantStore implements VariantStore {
           Body: data,
           ContentLength: data.byteLength,
           ContentType: 'application/octet-stream',
-          Metadata: { format, pipeline: PIPELINE_VERSION },
+          Metadata: {
+            format,
+            pipeline: PIPELINE_VERSION,
+            ...(revision === '' ? {} : { watermark: revision }),
+          },
         }),
       ),
     );

@@ -11,12 +11,13 @@ import { isOpaque, opaque, parseBg, type Rgba, TRANSPARENT, WHITE } from './colo
 import { finalSize, planResize, rotatesFirst, type Size } from './geometry.js';
 import { AVIF_MAX_PIXELS, needsSingleFrame, supportsAlpha, supportsAnimation } from './output.js';
 import { planCrop } from './region.js';
-import type { Padding, SourceInfo, TransformPlan } from './types.js';
+import type { Padding, SourceInfo, TransformPlan, WatermarkPlan } from './types.js';
 
 export function planTransform(
   options: ImageOptions,
   source: SourceInfo,
   autoClass: FormatClass,
+  watermark?: WatermarkPlan,
 ): TransformPlan {
   const bg = options.bg === undefined ? undefined : parseBg(options.bg);
   // An opaque bg flattens the image, so an alpha source no longer needs an alpha format.
@@ -46,6 +47,8 @@ export function planTransform(
     rotatesFirst: rotatesFirst(options),
     flatten: !alpha || opaqueBg ? (bg === undefined ? WHITE : opaque(bg)) : undefined,
     pad: padColour(bg, alpha, source.hasAlpha),
+    // Only a wm the request names: the caller resolved it (origin/watermarks/library.ts).
+    watermark: options.wm === undefined ? undefined : watermark,
   };
 }
 

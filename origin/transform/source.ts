@@ -38,5 +38,7 @@ export function toSourceInfo(meta: Metadata): SourceInfo {
     hasProfile: meta.hasProfile,
   };
   if (meta.orientation !== undefined) info.orientation = meta.orientation;
+  if (meta.delay !== undefined) info.delay = meta.delay;
+  if (meta.loop !== undefined) info.loop = meta.loop;
   return info;
 }

@@ -12,7 +12,7 @@ export async function transform(req: TransformRequest): Promise<TransformResult>
   const limits = resolveLimits(req.limits);
   try {
     const ctx = await load(req, limits);
-    for (const step of STEPS) step(ctx);
+    for (const step of STEPS) await step(ctx);
     const { data, info } = await ctx.image.toBuffer({ resolveWithObject: true });
     return toResult(ctx, data, info);
   } catch (err) {

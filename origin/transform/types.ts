@@ -2,6 +2,7 @@
 import type { Sharp } from 'sharp';
 import type { FormatClass } from '../../shared/options/negotiate.js';
 import type { ImageOptions, OutputFormat } from '../../shared/options/types.js';
+import type { Watermark } from '../../shared/watermarks/index.js';
 import type { Rgba } from './colour.js';
 import type { ExtractBox, ResizePlan, Size } from './geometry.js';
 
@@ -23,6 +24,20 @@ export interface TransformRequest {
   /** The edge's capability class, used when `options.f` is absent or `auto`. Default `jpeg`. */
   autoClass?: FormatClass;
   limits?: Partial<TransformLimits>;
+  /** The watermark `options.wm` names, ready to draw (origin/watermarks/library.ts). */
+  watermark?: WatermarkInput;
+}
+
+/** How a watermark is drawn: its definition less what names it. */
+export type WatermarkPlan = Pick<Watermark, 'gravity' | 'opacity' | 'scale' | 'margin' | 'repeat'>;
+
+/** A watermark's pixels, as the pipeline asks for them (decoded once, cached by the library). */
+export interface WatermarkInput {
+  readonly definition: WatermarkPlan;
+  /** The decoded watermark image's size: its aspect ratio sizes the overlay. */
+  size(): Promise<{ width: number; height: number }>;
+  /** The image at width × height, opacity applied: raw RGBA, not premultiplied. */
+  pixels(width: number, height: number): Promise<Buffer>;
 }
 
 export interface TransformResult {
@@ -60,6 +75,9 @@ export interface SourceInfo {
   height: number;
   /** Frames (animated GIF/WebP) or pages in the file. */
   pages: number;
+  /** Per-frame delays (ms) and loop count of an animation, for an encode that re-reads raw frames. */
+  delay?: number[];
+  loop?: number;
   /** A GIF or WebP with more than one frame. */
   animated: boolean;
   hasAlpha: boolean;
@@ -88,6 +106,8 @@ export interface TransformPlan {
   readonly flatten: Rgba | undefined;
   /** The colour of the `contain` padding and of `pad`. */
   readonly pad: Rgba;
+  /** The watermark to composite after resize, before encode (steps/watermark.ts); none: undefined. */
+  readonly watermark: WatermarkPlan | undefined;
 }
 
 /** Pixels added on each side of the output. */
@@ -103,7 +123,11 @@ export interface TransformContext {
   readonly options: ImageOptions;
   readonly source: SourceInfo;
   readonly plan: TransformPlan;
-  readonly image: Sharp;
+  /** Replaced once, by the watermark step, which continues on the pixels made so far. */
+  image: Sharp;
+  readonly watermark: WatermarkInput | undefined;
+  readonly limits: TransformLimits;
 }
 
-export type Step = (ctx: TransformContext) => void;
+/** Steps configure `image`; only the watermark step awaits (it needs the output's real size). */
+export type Step = (ctx: TransformContext) => void | Promise<void>;

@@ -73,9 +73,13 @@ export class VariantCache {
     await this.evict();
   }
 
-  /** Stable file name (without extension) for one variant of one source. */
-  private keyFor(sourceSha: string, canonical: string, requested: string): string {
-    const hash = createHash('sha256').update(`${PIPELINE_VERSION}\n${canonical}\n${requested}`).digest('hex');
+  /**
+   * Stable file name (without extension) for one variant of one source. `revision`: what else the
+   * variant depends on (a watermark's definition and image, see watermarks/library.ts); '' for none.
+   */
+  private keyFor(sourceSha: string, canonical: string, requested: string, revision = ''): string {
+    const text = `${PIPELINE_VERSION}\n${canonical}\n${requested}${revision === '' ? '' : `\n${revision}`}`;
+    const hash = createHash('sha256').update(text).digest('hex');
     return join(this.options.dir, sourceSha.slice(0, 2), sourceSha, hash.slice(0, 32));
   }
 
@@ -84,8 +88,9 @@ export class VariantCache {
     sourceSha: string,
     canonical: string,
     requested: string,
+    revision = '',
   ): Promise<{ data: Buffer; format: string } | undefined> {
-    const key = this.keyFor(sourceSha, canonical, requested);
+    const key = this.keyFor(sourceSha, canonical, requested, revision);
     const entry = this.index.get(key);
     if (entry) {
       try {
@@ -107,8 +112,9 @@ export class VariantCache {
     requested: string,
     data: Uint8Array,
     format: string,
+    revision = '',
   ): Promise<void> {
-    const key = this.keyFor(sourceSha, canonical, requested);
+    const key = this.keyFor(sourceSha, canonical, requested, revision);
     const sourceDir = join(this.options.dir, sourceSha.slice(0, 2), sourceSha);
     await mkdir(sourceDir, { recursive: true });
     // A variant not on disk yet (new, or evicted and made again) is recorded; duplicates are

@@ -9,6 +9,7 @@ import { canonicalize } from '../../shared/options/canonical.js';
 import { formatLabel, isInfoRequest, type RequestedFormat } from '../../shared/options/format.js';
 import type { ImageOptions } from '../../shared/options/types.js';
 import { SOURCE_PREFIX } from '../../shared/sources/index.js';
+import { assertKnownWatermark, type Watermarks } from '../../shared/watermarks/index.js';
 import type { Db } from '../db/driver.js';
 import { getImage } from '../db/images.js';
 import type { Focal } from '../images/focal.js';
@@ -16,6 +17,8 @@ import { type OriginalInfo, originalInfo } from '../images/record.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { OriginalStore } from '../storage/originals.js';
 import { CONTENT_TYPES, transform } from '../transform/index.js';
+import type { WatermarkInput } from '../transform/types.js';
+import { WatermarkLibrary } from '../watermarks/library.js';
 import { PIPELINE_VERSION, type VariantCache } from './disk-cache.js';
 import { ImageIdCache } from './id-cache.js';
 import { INFO_CONTENT_TYPE, INFO_FORMAT, infoDocument, outputInfo, sourceOriginalInfo } from './info.js';
@@ -48,6 +51,8 @@ export interface Variant {
   /** hit: tier 1; tier2: the shared bucket, made by any replica; shared: joined a flight here. */
   cache: 'hit' | 'tier2' | 'miss' | 'shared';
   transformMs: number | undefined;
+  /** What the variant depends on beyond its source and options (a watermark's revision), '' for none. */
+  revision: string;
 }
 
 export interface VariantServiceDeps {
@@ -64,6 +69,10 @@ export interface VariantServiceDeps {
   tier2?: Tier2;
   /** Deletes seen by every replica, and the id TTL while they are (absent: 10 s, this replica only). */
   invalidation?: IdInvalidation;
+  /** WATERMARKS (absent: none; `wm=` is then unknown_watermark). */
+  watermarks?: Watermarks;
+  /** Bytes of decoded watermark pixels kept in memory (WATERMARK_CACHE_BYTES; default 64 MiB). */
+  watermarkCacheBytes?: number;
 }
 
 /** What the service needs of coordination/invalidation.ts. */
@@ -79,7 +88,17 @@ export class VariantService {
 
   private readonly ids: ImageIdCache<LiveImage>;
 
+  /** The configured watermarks, decoded once (watermarks/library.ts). */
+  readonly watermarks: WatermarkLibrary;
+
   constructor(private readonly deps: VariantServiceDeps) {
+    this.watermarks = new WatermarkLibrary({
+      watermarks: deps.watermarks ?? new Map(),
+      lookup: async (id) => (await this.lookup(id)).sha256,
+      originals: deps.originals,
+      maxBytes: deps.watermarkCacheBytes ?? 64 * 1024 ** 2,
+      maxInputPixels: deps.maxInputPixels,
+    });
     const invalidation = deps.invalidation;
     this.ids = invalidation
       ? new ImageIdCache<LiveImage>(10_000, () => invalidation.currentTtlMs())
@@ -91,14 +110,18 @@ export class VariantService {
   /**
    * Strong validator for a variant, known before any bytes are produced: of the variant as made
    * (with the stored focal point, see stored-focal.ts), so it changes with the focal point.
+   * `revision`: the variant's watermark revision (Variant.revision), so a changed watermark
+   * changes the ETag.
    */
   static etag(
     sha256: string,
     req: Pick<VariantRequest, 'options' | 'canonical' | 'requested' | 'focal'>,
+    revision = '',
   ): string {
     const { canonical } = withStoredFocal(req, req.focal);
+    const text = `${PIPELINE_VERSION}\n${sha256}\n${canonical}\n${formatLabel(req.requested)}`;
     const h = createHash('sha256')
-      .update(`${PIPELINE_VERSION}\n${sha256}\n${canonical}\n${formatLabel(req.requested)}`)
+      .update(revision === '' ? text : `${text}\n${revision}`)
       .digest('base64url');
     return `"${h.slice(0, 27)}"`;
   }
@@ -133,19 +156,25 @@ export class VariantService {
   async get(req: VariantRequest, sha256: string): Promise<Variant> {
     const made = withStoredFocal(req, req.focal);
     if (isInfoRequest(req.options)) {
-      return this.cached(made, sha256, () => this.describe(req, made.canonical, sha256));
+      // The document describes the variant without its watermark: no watermark pixels needed.
+      assertKnownWatermark(req.options.wm, this.deps.watermarks ?? new Map());
+      return this.cached(made, sha256, '', () => this.describe(req, made.canonical, sha256));
     }
-    return this.cached(made, sha256, (storeInTier2) => this.produce(made, sha256, storeInTier2));
+    const wm = req.options.wm === undefined ? undefined : await this.watermarks.resolve(req.options.wm);
+    return this.cached(made, sha256, wm?.revision ?? '', (storeInTier2) =>
+      this.produce(made, sha256, wm?.revision ?? '', wm?.input, storeInTier2),
+    );
   }
 
   /** Tier 1 → single-flight → [tier 2 → make]: one variant (image or f=json document). */
   private async cached(
     req: VariantRequest,
     sha256: string,
+    revision: string,
     make: (storeInTier2?: (made: Made) => Promise<void>) => Promise<Made>,
   ): Promise<Variant> {
     const label = formatLabel(req.requested);
-    const cached = await this.deps.variantCache.get(sha256, req.canonical, label);
+    const cached = await this.deps.variantCache.get(sha256, req.canonical, label, revision);
     if (cached) {
       return {
         data: cached.data,
@@ -153,13 +182,14 @@ export class VariantService {
         contentType: contentType(cached.format),
         cache: 'hit',
         transformMs: undefined,
+        revision,
       };
     }
-    const key = `${sha256}/${req.canonical}/${label}`;
+    const key = `${sha256}/${req.canonical}/${label}${revision === '' ? '' : `/${revision}`}`;
     const { tier2 } = this.deps;
     const { promise, shared } = this.flights.do(key, () =>
       tier2
-        ? tier2.fetchOrProduce(key, { canonical: req.canonical, requested: label }, sha256, make)
+        ? tier2.fetchOrProduce(key, { canonical: req.canonical, requested: label, revision }, sha256, make)
         : make(),
     );
     const made = await promise;
@@ -169,6 +199,7 @@ export class VariantService {
       contentType: contentType(made.format),
       cache: shared ? 'shared' : made.ms === undefined ? 'tier2' : 'miss',
       transformMs: made.ms,
+      revision,
     };
   }
 
@@ -179,7 +210,7 @@ export class VariantService {
    */
   private async describe(req: VariantRequest, keyCanonical: string, sha256: string): Promise<Made> {
     const started = performance.now();
-    const options = { ...req.options, f: undefined };
+    const options = { ...req.options, f: undefined, wm: undefined };
     // The image as a URL without f=json gets it (the stored focal point applied as for that URL).
     const image = await this.get({ ...req, options, canonical: canonicalize(options) }, sha256);
     const [output, original] = await Promise.all([
@@ -213,6 +244,8 @@ export class VariantService {
   private async produce(
     req: VariantRequest,
     sha256: string,
+    revision: string,
+    watermark: WatermarkInput | undefined,
     storeInTier2?: (made: Made) => Promise<void>,
   ): Promise<Made> {
     const { metrics } = this.deps;
@@ -227,6 +260,7 @@ export class VariantService {
             input: await this.readOriginal(sha256),
             options: req.options,
             ...(req.requested.kind === 'auto' ? { autoClass: req.requested.class } : {}),
+            ...(watermark ? { watermark } : {}),
             limits: {
               maxInputPixels: this.deps.maxInputPixels,
               timeoutMs: this.deps.timeoutMs,
@@ -237,7 +271,14 @@ export class VariantService {
           const ms = performance.now() - started;
           metrics.transforms.inc({ format: label, result: 'ok' });
           metrics.transformDuration.observe({ format: label }, ms / 1000);
-          await this.deps.variantCache.put(sha256, req.canonical, label, result.data, result.format);
+          await this.deps.variantCache.put(
+            sha256,
+            req.canonical,
+            label,
+            result.data,
+            result.format,
+            revision,
+          );
           return { data: result.data, format: result.format, ms };
         } catch (err) {
           metrics.transforms.inc({ format: label, result: 'error' });

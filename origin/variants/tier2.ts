@@ -45,30 +45,36 @@ export class Tier2 {
    */
   async fetchOrProduce(
     key: string,
-    req: { canonical: string; requested: string },
+    req: { canonical: string; requested: string; revision?: string },
     sha256: string,
     produce: (storeInTier2: (made: Made) => Promise<void>) => Promise<Made>,
   ): Promise<Made> {
-    const fetchExisting = () => this.fetch(sha256, req.canonical, req.requested);
+    const revision = req.revision ?? '';
+    const fetchExisting = () => this.fetch(sha256, req.canonical, req.requested, revision);
     const found = await fetchExisting();
     if (found) return found;
     const { flight } = this.options;
     if (!flight) {
       return produce(async (made) => {
-        void this.store(sha256, req.canonical, req.requested, made);
+        void this.store(sha256, req.canonical, req.requested, made, revision);
       });
     }
     return flight.run(key, {
       fetchExisting,
-      produce: () => produce((made) => this.store(sha256, req.canonical, req.requested, made)),
+      produce: () => produce((made) => this.store(sha256, req.canonical, req.requested, made, revision)),
     });
   }
 
-  private async fetch(sha256: string, canonical: string, requested: string): Promise<Made | undefined> {
+  private async fetch(
+    sha256: string,
+    canonical: string,
+    requested: string,
+    revision: string,
+  ): Promise<Made | undefined> {
     const { store, cache, onEvent, onError } = this.options;
     let found: Awaited<ReturnType<VariantStore['get']>>;
     try {
-      found = await store.get(sha256, canonical, requested);
+      found = await store.get(sha256, canonical, requested, revision);
     } catch (err) {
       onEvent?.('error');
       onError?.(err, 'get');
@@ -76,14 +82,20 @@ export class Tier2 {
     }
     onEvent?.(found ? 'hit' : 'miss');
     if (!found) return undefined;
-    await cache.put(sha256, canonical, requested, found.data, found.format).catch(() => {});
+    await cache.put(sha256, canonical, requested, found.data, found.format, revision).catch(() => {});
     return { data: found.data, format: found.format, ms: undefined };
   }
 
-  private async store(sha256: string, canonical: string, requested: string, made: Made): Promise<void> {
+  private async store(
+    sha256: string,
+    canonical: string,
+    requested: string,
+    made: Made,
+    revision: string,
+  ): Promise<void> {
     const { store, onEvent, onError } = this.options;
     try {
-      await store.put(sha256, canonical, requested, made.data, made.format);
+      await store.put(sha256, canonical, requested, made.data, made.format, revision);
       onEvent?.('put');
     } catch (err) {
       onEvent?.('put_error');

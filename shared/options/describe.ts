@@ -43,6 +43,8 @@ export function allowedOf(spec: OptionSpec): string {
       const all = spec.names.map((_, i) => `${spec.min[i] ?? 0}..${spec.max}`).join(':');
       return spec.shorthand ? `${spec.min[0] ?? 0}..${spec.max}|${all}` : all;
     }
+    case 'name':
+      return spec.shown;
   }
 }
 
@@ -83,6 +85,8 @@ function phraseOf(spec: OptionSpec): string {
       return `one of ${spec.values.join(', ')}, or a focal point <x>x<y> (each from 0 to 1 with at most 3 decimals)`;
     case 'ints':
       return intsPhrase(spec);
+    case 'name':
+      return `a name matching ${spec.shown}`;
   }
 }
 

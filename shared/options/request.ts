@@ -20,6 +20,7 @@
 import { ImgedgeError } from '../errors.js';
 import type { Sources } from '../sources/config.js';
 import { formatSourceRef, parseSourceRef, SOURCE_PREFIX, type SourceRef } from '../sources/ref.js';
+import { assertKnownWatermark, type Watermarks } from '../watermarks/config.js';
 import { canonicalize, normalizeOptions } from './canonical.js';
 import { duplicateOption, echo } from './describe.js';
 import { parseOptions } from './parse.js';
@@ -98,12 +99,14 @@ export function canonicalPathOf(target: ImageTarget, canonical: string): string 
  *   leading slash: `abc12345`, `/w=800/abc12345`, `thumb/abc12345`, `w=800/@shop/a/b.jpg`.
  * @param search the request's query; it is not modified.
  * @param sources SOURCES: when given, a source name it does not define is `not_found`.
+ * @param watermarks WATERMARKS: when given, a `wm` it does not define is `unknown_watermark`.
  */
 export function parseImageRequest(
   pathAfterImg: string,
   search: URLSearchParams,
   presets: Presets | CompiledPresets,
   sources?: Sources,
+  watermarks?: Watermarks,
 ): ImageRequest {
   const path = pathAfterImg.startsWith('/') ? pathAfterImg.slice(1) : pathAfterImg;
   const { optionSegment, target } = splitPath(path);
@@ -139,6 +142,7 @@ export function parseImageRequest(
   }
 
   const merged: ImageOptions = { ...pathOptions, ...queryOptions };
+  assertKnownWatermark(merged.wm, watermarks);
   const base = preset === undefined ? {} : pathOptions;
   const request = buildRequest(target, merged, signing);
   if (preset !== undefined) {

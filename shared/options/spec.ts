@@ -11,6 +11,7 @@ import {
   type Gravity,
   type ImageOptions,
   ROTATIONS,
+  WATERMARK_NAME,
 } from './types.js';
 
 export type OptionKey = keyof ImageOptions;
@@ -55,6 +56,17 @@ export interface GravityKind {
   readonly values: readonly Gravity[];
 }
 
+/**
+ * A configured name (a watermark): grammar `pattern`, canonical as given. Whether the name is
+ * configured is the caller's check (the edge and the origin know WATERMARKS), not the grammar's.
+ */
+export interface NameKind {
+  readonly kind: 'name';
+  readonly pattern: RegExp;
+  /** The grammar as the `allowed` member and error messages show it. */
+  readonly shown: string;
+}
+
 /** `0` or `1`. */
 export interface BoolKind {
   readonly kind: 'bool';
@@ -85,7 +97,7 @@ type KindFor<V> = [V] extends [boolean]
     : [V] extends [number | 'auto']
       ? IntKind | DecimalKind | EnumKind<V>
       : [V] extends [string]
-        ? EnumKind<V> | HexKind | GravityKind
+        ? EnumKind<V> | HexKind | GravityKind | NameKind
         : never;
 
 /** A row of the table; the kind must fit the key's type in ImageOptions. */
@@ -134,6 +146,14 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   // Animation is kept by default, like Cloudflare Images and imgproxy.
   { key: 'anim', aliases: [], ...BOOL, default: true },
   { key: 'enlarge', aliases: [], ...BOOL, default: false },
+  // Last: a row added at the end leaves every existing canonical form (cache key) as it was.
+  {
+    key: 'wm',
+    aliases: ['watermark'],
+    kind: 'name',
+    pattern: WATERMARK_NAME,
+    shown: '[a-z0-9][a-z0-9_-]{0,31}',
+  },
 ];
 
 /**

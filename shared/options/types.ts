@@ -51,6 +51,12 @@ export type Flip = (typeof FLIPS)[number];
 export type IntQuad = readonly [number, number, number, number];
 
 /**
+ * A watermark's name (WATERMARKS, shared/watermarks/config.ts): lower-case, so a name is never a
+ * second spelling of another, at most 32 characters.
+ */
+export const WATERMARK_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+
+/**
  * Parsed, validated options. Every field is optional; an absent field means the default.
  * Canonicalization drops fields equal to their default, so two equal ImageOptions values
  * always produce the same canonical string.
@@ -84,6 +90,8 @@ export interface ImageOptions {
   pad?: IntQuad;
   anim?: boolean;
   enlarge?: boolean;
+  /** A watermark named in WATERMARKS, composited after resize, before encode. */
+  wm?: string;
 }
 
 /** Options with client hints resolved (no `auto`): what the origin and its pipeline work on. */

@@ -38,6 +38,8 @@ export function decodeValue(spec: OptionSpec, text: string): Decoded {
       return (spec.values as readonly string[]).find((v) => v === text) ?? decodeFocalPoint(text);
     case 'ints':
       return decodeInts(spec, text);
+    case 'name':
+      return spec.pattern.test(text) ? text : INVALID;
   }
 }
 

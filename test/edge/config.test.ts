@@ -140,6 +140,17 @@ describe('edge config', () => {
     [{ SOURCES: '["https://a.example/"]' }, 'SOURCES must be a JSON object of source name → base URL'],
     [{ SOURCES: '{"shop":"ftp://a.example/"}' }, 'SOURCES source shop must be an http(s) URL'],
     [{ SOURCES: '{"Shop":"https://a.example/"}' }, 'SOURCES source name "Shop" must match'],
+    [{ WATERMARKS: '{bad json' }, 'WATERMARKS is not valid JSON: '],
+    [{ WATERMARKS: '{"Logo":{"image":"abcdefgh12"}}' }, 'WATERMARKS watermark "Logo": its name must match'],
+    [{ WATERMARKS: '{"logo":{"image":"no"}}' }, 'WATERMARKS watermark "logo": image must be'],
+    [
+      { WATERMARKS: '{"logo":{"image":"abcdefgh12","opacity":2}}' },
+      'WATERMARKS watermark "logo": opacity must be a number from 0 to 1, got 2',
+    ],
+    [
+      { PRESETS: '{"marked":"w=200,wm=logo"}' },
+      'PRESETS preset marked names watermark logo, which WATERMARKS does not define',
+    ],
     [
       { CDN_CGI_SIGNED_URLS: 'open' },
       'CDN_CGI_SIGNED_URLS must be one of off, presets-free, required (got "open")',
@@ -196,6 +207,25 @@ describe('edge config', () => {
       ['default', 'https://www.example.com/'],
       ['shop', 'https://cdn.shop.example/images/'],
     ]);
+  });
+
+  it('WATERMARKS: none by default; parsed with parseWatermarks (defaults filled); presets may name one', () => {
+    expect(parseEdgeConfig(base).watermarks.size).toBe(0);
+    const c = parseEdgeConfig({
+      ...base,
+      WATERMARKS: '{"logo":{"image":"abcdefgh12","gravity":"north","repeat":true}}',
+      PRESETS: '{"marked":"w=200,wm=logo"}',
+    });
+    expect(c.watermarks.get('logo')).toEqual({
+      name: 'logo',
+      image: 'abcdefgh12',
+      gravity: 'north',
+      opacity: 1,
+      scale: 0.25,
+      margin: 0,
+      repeat: true,
+    });
+    expect(c.presets.get('marked')?.canonical).toBe('w=200,wm=logo');
   });
 
   it('CDN_CGI_SIGNED_URLS follows SIGNED_URLS unless set', () => {

@@ -28,11 +28,14 @@ export function headerOptions(): SharpOptions {
 
 export async function load(req: TransformRequest, limits: TransformLimits): Promise<TransformContext> {
   const source = toSourceInfo(await readMetadata(sharp(req.input, headerOptions())));
-  const plan = planTransform(req.options, source, req.autoClass ?? 'jpeg');
+  if (req.options.wm !== undefined && req.watermark === undefined) {
+    throw new Error(`watermark ${req.options.wm} asked for, but none was handed to the transform`);
+  }
+  const plan = planTransform(req.options, source, req.autoClass ?? 'jpeg', req.watermark?.definition);
   const frames = plan.keepFrames ? source.pages : 1;
   assertPixelCap(source.width, source.height, frames, limits.maxInputPixels);
   assertWorkLimits(source, plan, limits);
   const image: Sharp = sharp(req.input, { ...decoderOptions(limits), animated: plan.keepFrames });
   image.timeout({ seconds: timeoutSeconds(limits) });
-  return { options: req.options, source, plan, image };
+  return { options: req.options, source, plan, image, watermark: req.watermark, limits };
 }

@@ -118,4 +118,46 @@ describe('origin config', () => {
       'DB_HOST set DATABASE_URL or DB_HOST, not both',
     ]);
   });
+
+  it('WATERMARKS: none by default, parsed once; a bad entry stops the start naming it', () => {
+    expect(loadConfig(base).watermarks).toEqual({ definitions: new Map(), cacheBytes: 64 * 1024 ** 2 });
+    const c = loadConfig({
+      ...base,
+      WATERMARKS: '{"logo":{"image":"abcdefgh12","opacity":0.5,"margin":8}}',
+      WATERMARK_CACHE_BYTES: '16MiB',
+    });
+    expect(c.watermarks.cacheBytes).toBe(16 * 1024 ** 2);
+    expect(c.watermarks.definitions.get('logo')).toMatchObject({
+      opacity: 0.5,
+      margin: 8,
+      gravity: 'southeast',
+    });
+    for (const [value, message] of [
+      ['{bad', 'WATERMARKS is not valid JSON'],
+      ['[]', 'WATERMARKS must be a JSON object of watermark name → definition'],
+      [
+        '{"logo":{"image":"abcdefgh12","scale":0}}',
+        'WATERMARKS watermark "logo": scale must be a number above 0',
+      ],
+      [
+        '{"logo":{"image":"abcdefgh12","margin":1.5}}',
+        'WATERMARKS watermark "logo": margin must be a whole number',
+      ],
+      [
+        '{"logo":{"image":"abcdefgh12","gravity":"attention"}}',
+        'WATERMARKS watermark "logo": gravity must be one of',
+      ],
+      [
+        '{"logo":{"image":"abcdefgh12","repeat":"yes"}}',
+        'WATERMARKS watermark "logo": repeat must be true or false',
+      ],
+      ['{"logo":{"image":"abcdefgh12","size":3}}', 'WATERMARKS watermark "logo": unknown field "size"'],
+      ['{"logo":"abcdefgh12"}', 'WATERMARKS watermark "logo": must be an object'],
+      [`{"${'a'.repeat(33)}":{"image":"abcdefgh12"}}`, 'its name must match'],
+    ] as const) {
+      const found = problems({ ...base, WATERMARKS: value });
+      expect(found).toHaveLength(1);
+      expect(found[0], value).toContain(message);
+    }
+  });
 });

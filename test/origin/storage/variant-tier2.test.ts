@@ -69,6 +69,24 @@ describe('variant tier 2 in S3 (s3rver)', () => {
     expect(await store.list(other)).toEqual([{ canonical: 'w=10', format: 'webp' }]);
   });
 
+  it('a watermarked variant of another revision is a miss, under the same key (the edge key)', async () => {
+    const store = new S3VariantStore({
+      client: createS3Client(loadConfig(originEnv({ upload: '/tmp/x', output: '/tmp/y' }, s3.env)).s3!),
+      bucket: s3.bucket,
+      prefix: PREFIX,
+    });
+    const sha = 'ef'.repeat(32);
+    await store.put(sha, 'w=10,wm=logo', 'webp', Buffer.from('old mark'), 'webp', 'rev-a');
+    expect((await store.get(sha, 'w=10,wm=logo', 'webp', 'rev-a'))?.data.toString()).toBe('old mark');
+    expect(await store.get(sha, 'w=10,wm=logo', 'webp', 'rev-b')).toBeUndefined();
+    expect(await store.get(sha, 'w=10,wm=logo', 'webp')).toBeUndefined();
+    await store.put(sha, 'w=10,wm=logo', 'webp', Buffer.from('new mark'), 'webp', 'rev-b');
+    expect((await store.get(sha, 'w=10,wm=logo', 'webp', 'rev-b'))?.data.toString()).toBe('new mark');
+    expect(await store.get(sha, 'w=10,wm=logo', 'webp', 'rev-a')).toBeUndefined();
+    expect(await store.list(sha)).toEqual([{ canonical: 'w=10,wm=logo', format: 'webp' }]);
+    await store.removeSource(sha);
+  });
+
   describe('through the origin', () => {
     let origin: TestOrigin;
     beforeAll(async () => {

@@ -48,6 +48,7 @@ export const CANONICAL_ORDER: readonly Key[] = [
   'pad',
   'anim',
   'enlarge',
+  'wm',
 ];
 
 const ALIASES: Partial<Record<Key, string>> = {
@@ -59,6 +60,7 @@ const ALIASES: Partial<Record<Key, string>> = {
   rot: 'rotate',
   bg: 'background',
   pad: 'padding',
+  wm: 'watermark',
 };
 
 const int = (min: number, max: number) =>
@@ -127,6 +129,10 @@ const ints = (mins: readonly number[], max: number, shorthand = false) =>
       const parts = shorthand && same && one ? [String(values[0])] : values.map(String);
       return { value: values, text: parts.join(':'), queryText: parts.join(comma ? ',' : ':') };
     });
+/** A watermark name: lower-case `[a-z0-9][a-z0-9_-]{0,31}` (spelled one way only: names are exact). */
+const watermarkName = fc
+  .stringMatching(/^[a-z0-9][a-z0-9_-]{0,31}$/)
+  .map((name) => ({ value: name, text: name }));
 
 const bool = fc.boolean().map((v) => ({ value: v, text: v ? '1' : '0' }));
 
@@ -151,6 +157,7 @@ const VALUES: Record<Key, fc.Arbitrary<{ value: unknown; text: string; queryText
   pad: ints([0, 0, 0, 0], 1000, true),
   anim: bool,
   enlarge: bool,
+  wm: watermarkName,
 };
 
 const spelled = (key: Key): fc.Arbitrary<Spelled> =>

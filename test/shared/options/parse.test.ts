@@ -90,6 +90,11 @@ const ACCEPTED: [string, ImageOptions, string][] = [
   ['anim=0', { anim: false }, 'anim=0'],
   ['enlarge=0', { enlarge: false }, ''],
   ['enlarge=1', { enlarge: true }, 'enlarge=1'],
+  ['wm=logo', { wm: 'logo' }, 'wm=logo'],
+  ['watermark=logo', { wm: 'logo' }, 'wm=logo'],
+  ['wm=0', { wm: '0' }, 'wm=0'],
+  [`wm=a${'_-9'.repeat(10)}b`, { wm: `a${'_-9'.repeat(10)}b` }, `wm=a${'_-9'.repeat(10)}b`],
+  ['wm=logo,w=10', { wm: 'logo', w: 10 }, 'w=10,wm=logo'],
 ];
 
 describe('the option table', () => {

@@ -10,6 +10,7 @@ import {
   parseOptions,
 } from '../../../shared/options/index.js';
 import { parseSources } from '../../../shared/sources/index.js';
+import { parseWatermarks } from '../../../shared/watermarks/index.js';
 import { dropDefaults, imageId, spelledOptions, toOptions, toPathForm, toQuery } from './arbitraries.js';
 
 const ID = 'Ab3_-xYz09';
@@ -199,6 +200,46 @@ describe('parseImageRequest: a remote image @<source>/<path> where the id stands
         expect.objectContaining({ code: 'invalid_request' }),
       );
     }
+  });
+});
+
+describe('parseImageRequest: wm=', () => {
+  const watermarks = parseWatermarks(
+    '{"logo":{"image":"abcdefgh12"},"proof":{"image":"abcdefgh13","repeat":true}}',
+  );
+  const presets = { marked: 'w=200,wm=logo' };
+
+  it('puts wm last in the canonical path, from the path, the query or a preset', () => {
+    for (const [path, query] of [
+      [`wm=logo,w=200/${ID}`, ''],
+      [ID, 'watermark=logo&width=200'],
+      [`w=200/${ID}`, 'wm=logo'],
+      [`marked/${ID}`, ''],
+    ] as const) {
+      const request = parseImageRequest(path, new URLSearchParams(query), presets, undefined, watermarks);
+      expect(request.canonicalPath, `${path}?${query}`).toBe(`/img/w=200,wm=logo/${ID}`);
+    }
+    // A preset's watermark is part of its definition; a preset URL stays presets-free.
+    expect(parseImageRequest(`marked/${ID}`, none, presets, undefined, watermarks).presetsFree).toBe(true);
+    // Any other wm is an option like another: it needs a signature under presets-free.
+    expect(parseImageRequest(`wm=logo/${ID}`, none, presets, undefined, watermarks).presetsFree).toBe(false);
+  });
+
+  it('refuses a name WATERMARKS does not define (when given), listing the defined ones', () => {
+    const err = (() => {
+      try {
+        parseImageRequest(`wm=nosuch/${ID}`, none, presets, undefined, watermarks);
+      } catch (e) {
+        return e as ImgedgeError;
+      }
+      throw new Error('accepted');
+    })();
+    expect(err).toBeInstanceOf(ImgedgeError);
+    expect(err.code).toBe('unknown_watermark');
+    expect(err.status).toBe(400);
+    expect(err.extra).toEqual({ key: 'wm', value: 'nosuch', allowed: 'logo|proof' });
+    // Without WATERMARKS the grammar alone decides (the origin checks the name).
+    expect(parseImageRequest(`wm=nosuch/${ID}`, none, presets).canonical).toBe('wm=nosuch');
   });
 });
 
