@@ -62,6 +62,10 @@ async function seriousViolations(page: Page, context: string): Promise<string[]>
 async function screenshots(page: Page, name: string): Promise<void> {
   for (const width of [1280, 360]) {
     await page.setViewportSize({ width, height: width === 360 ? 780 : 900 });
+    // The builder is a modal <dialog> that scrolls by itself: show its top (the preview).
+    await page.evaluate(() => {
+      for (const el of document.querySelectorAll('dialog')) el.scrollTop = 0;
+    });
     // Let the layout settle (no timers: wait for two frames).
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     await page.screenshot({ path: join(OUTPUT, `${name}-${width}.png`), fullPage: true });
