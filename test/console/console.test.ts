@@ -18,6 +18,7 @@ import { freePort } from '../../scripts/lib/ports.js';
 import { ROOT, type Stack, startStack } from '../../scripts/stack.js';
 import { type Browser, CHROMIUM_HINT, HAVE_CHROMIUM, launchChromium } from '../support/browser.js';
 import { photoJpeg } from '../support/images.js';
+import { clientToken } from '../support/oauth.js';
 
 const OUTPUT = join(ROOT, 'test/.output/console');
 const AXE_SOURCE = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -71,6 +72,13 @@ async function screenshots(page: Page, name: string): Promise<void> {
     await page.screenshot({ path: join(OUTPUT, `${name}-${width}.png`), fullPage: true });
   }
   await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+async function signIn(page: Page, stack: Stack): Promise<void> {
+  await page.getByLabel('Client id').fill(stack.client.client_id);
+  await page.getByLabel('Client secret').fill(stack.client.client_secret);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('#session-who').getByText(`Signed in as ${stack.client.client_id}`).waitFor();
 }
 
 describe.skipIf(!HAVE_CHROMIUM)(
@@ -276,5 +284,73 @@ describe.skipIf(!HAVE_CHROMIUM)(
       expect(failures).toEqual([]);
       await page.close();
     }, 180_000);
+
+    it('pages through the cursor on scroll, is keyboard usable, and signs out when the token is refused', async () => {
+      // More images than one page (24), uploaded through the API: the grid lists them newest first.
+      const token = await clientToken(`${stack.edgeUrl}/api/v1`, stack.client);
+      // What the other test left (one image when it passed; more when it stopped half-way).
+      const before = await fetch(`${stack.edgeUrl}/api/v1/images?limit=100`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      const earlier = ((await before.json()) as { items: unknown[] }).items.length;
+      const ids: string[] = [];
+      for (let i = 0; i < 30; i++) {
+        const png = await sharp({
+          create: { width: 8, height: 6, channels: 3, background: { r: i * 8, g: 255 - i * 8, b: 90 } },
+        })
+          .png()
+          .toBuffer();
+        const res = await fetch(`${stack.edgeUrl}/api/v1/images`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'image/png' },
+          body: new Uint8Array(png),
+        });
+        expect(res.status).toBe(201);
+        ids.push(((await res.json()) as { id: string }).id);
+      }
+      const page = await browser.context.newPage();
+      // Short enough that "Load more" starts below the fold.
+      await page.setViewportSize({ width: 1280, height: 600 });
+      await page.goto(`${stack.edgeUrl}/console/`);
+      await signIn(page, stack);
+      const tiles = page.locator('#grid > li');
+      await expect.poll(() => tiles.count()).toBe(24);
+      const shown = () => tiles.evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.id));
+      // Newest first (the other test's images are older than these 30).
+      expect(await shown()).toEqual([...ids].reverse().slice(0, 24));
+      await page.locator('#grid-more').scrollIntoViewIfNeeded();
+      await expect.poll(() => tiles.count()).toBe(30 + earlier);
+      expect((await shown()).slice(0, 30)).toEqual([...ids].reverse());
+      expect(await page.locator('#grid-more').isHidden()).toBe(true);
+
+      // Keyboard: Tab from the file input reaches the newest tile, with a visible focus ring; Enter
+      // opens the builder with the focus inside it; Escape closes it.
+      await page.locator('#upload-input').focus();
+      await page.keyboard.press('Tab');
+      const focused = await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement;
+        return { tile: el.closest('li')?.dataset.id, outline: getComputedStyle(el).outlineStyle };
+      });
+      expect(focused).toEqual({ tile: ids.at(-1), outline: 'solid' });
+      await page.keyboard.press('Enter');
+      await page.getByRole('dialog').waitFor();
+      expect(await page.evaluate(() => Boolean(document.activeElement?.closest('dialog')))).toBe(true);
+      await page.keyboard.press('Escape');
+      await expect
+        .poll(() => page.locator('#builder').evaluate((d: HTMLDialogElement) => d.open))
+        .toBe(false);
+
+      // A token the API refuses (revoked, or a restarted stack's new key): back to sign-in, told why.
+      await page.evaluate(() => {
+        const key = 'imgedge.console.session';
+        const saved = JSON.parse(sessionStorage.getItem(key)!) as { token: string };
+        sessionStorage.setItem(key, JSON.stringify({ ...saved, token: `${saved.token}x` }));
+      });
+      await page.reload();
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+      expect(await page.locator('#sign-in-error').textContent()).toMatch(/sign in again/);
+      expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+      await page.close();
+    }, 120_000);
   },
 );
