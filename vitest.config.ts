@@ -1,5 +1,10 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
+import { ensureConsoleBuilt } from './scripts/lib/console-build.js';
+
+// wrangler.toml's [assets] directory must exist before the workers pool or any wrangler dev starts:
+// the web console, built from edge/console/ when its sources are newer than the bundle.
+await ensureConsoleBuilt();
 
 export default defineConfig({
   test: {

@@ -6,6 +6,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ensureConsoleBuilt } from '../scripts/lib/console-build.js';
 import { ORIGIN_AUTH_TOKEN, type Origin, ROOT, SECRET_KEY, tempDir } from './origin-process.js';
 import { freePort, type Server, startServer } from './server.js';
 
@@ -30,6 +31,7 @@ export function edgeVars(origin: Origin): Record<string, string> {
 }
 
 export async function startEdge(origin: Origin): Promise<Edge> {
+  await ensureConsoleBuilt();
   const dir = await tempDir('edge-');
   const envFile = join(dir, 'edge.env');
   // Single quotes: dotenv takes the value literally (as scripts/stack.ts writes it).

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Make sure the real Postgres and Redis that the tests use are up (they are started with the
-# machine; this restarts one that has stopped), and that promtool (Debian's prometheus package,
-# for `npm run check:monitoring` and test/origin/ops/monitoring.test.ts) is installed. Used by .ci/run.
+# machine; this restarts one that has stopped), that promtool (Debian's prometheus package, for
+# `npm run check:monitoring` and test/origin/ops/monitoring.test.ts) and Chromium (Debian's chromium
+# package, for the web console's browser tests in test/console/) are installed. Used by .ci/run.
 set -euo pipefail
 
 if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
@@ -26,3 +27,14 @@ if ! command -v promtool >/dev/null 2>&1; then
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
 promtool --version 2>&1 | sed -n 1p
+
+# The console's browser tests drive Debian's Chromium (test/support/browser.ts; CHROMIUM_PATH
+# points elsewhere). Installed only when absent.
+if [ -z "${CHROMIUM_PATH:-}" ] && [ ! -x /usr/bin/chromium ]; then
+  echo "installing chromium (Debian's package)"
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
+"${CHROMIUM_PATH:-/usr/bin/chromium}" --version 2>/dev/null | sed -n 1p

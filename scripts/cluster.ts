@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { redisPing } from '../origin/ops/redis-ping.js';
+import { ensureConsoleBuilt } from './lib/console-build.js';
 import { freePort } from './lib/ports.js';
 import { terminate } from './lib/process.js';
 import { type RoundRobinProxy, startRoundRobin } from './lib/round-robin.js';
@@ -194,6 +195,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
 
     let edgeUrl: string | undefined;
     if (options.worker !== false) {
+      await ensureConsoleBuilt();
       const edgeEnvFile = join(dataDir, 'edge.env');
       await writeFile(edgeEnvFile, dotEnvText(edge), { mode: 0o600 });
       await chmod(edgeEnvFile, 0o600);

@@ -31,5 +31,8 @@ node -e '
   process.stdout.write(JSON.stringify(set));
 ' > "$secrets"
 
+# The web console: the static assets wrangler.toml [assets] uploads with the worker.
+(cd "$root" && node --import tsx scripts/build-console.ts)
+
 "$root/node_modules/.bin/wrangler" deploy --env "$environment" --var "ORIGIN_URL:$origin_url" \
   --secrets-file "$secrets" "$@"

@@ -5,7 +5,10 @@ import { startStack } from './stack.js';
 void runUntilStopped(
   () => startStack(),
   (stack) => ({
-    heading: [`imgedge is up: ${stack.edgeUrl}  (origin ${stack.originUrl})`],
+    heading: [
+      `imgedge is up: ${stack.edgeUrl}  (origin ${stack.originUrl})`,
+      `web console: ${stack.edgeUrl}/console/  (sign in with the dev client below)`,
+    ],
     clientFile: 'data/dev-client.json',
     extraTry: [`  npm run smoke -- --base-url ${stack.edgeUrl}`],
     stops: 'both',

@@ -18,6 +18,7 @@ import { type Config, ConfigError, loadConfig } from '../origin/config/load.js';
 import { connectDb } from '../origin/db/connect.js';
 import { DirLockedError } from '../origin/db/dir-lock.js';
 import { migrate } from '../origin/db/migrate.js';
+import { ensureConsoleBuilt } from './lib/console-build.js';
 import { StartupError, spawnChild, terminate, waitForHealthy } from './lib/process.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
@@ -84,6 +85,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await pipeOriginLogs(origin, options.logs ?? 'pretty');
     await healthy(`${originUrl}/health/live`, origin, 'origin', 60_000);
 
+    // wrangler.toml's [assets] directory: the web console, built when its sources changed.
+    await ensureConsoleBuilt();
     const edgeEnvFile = join(dataDir, 'edge.env');
     await writeFile(edgeEnvFile, edgeEnv, { mode: 0o600 });
     await chmod(edgeEnvFile, 0o600);

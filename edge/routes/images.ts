@@ -200,7 +200,13 @@ async function fromOrigin(
     headers.set('cache-tag', cacheTagOf(r.request));
     const stored = new Response(res.body, { status: 200, headers });
     if (cacheControl !== undefined) c.executionCtx.waitUntil(defaultCache().put(key, stored.clone()));
-    return stored;
+    // The origin's Server-Timing (its variant cache, transform and total durations) describes this
+    // miss only: the client sees it (the console shows the transform time), the cached copy does not.
+    const timing = res.headers.get('server-timing');
+    if (timing === null) return stored;
+    const answered = new Response(stored.body, stored);
+    answered.headers.set('server-timing', timing);
+    return answered;
   }
   if (res.status === 404 && config.notFoundTtl > 0) {
     const body = await res.text();

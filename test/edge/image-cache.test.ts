@@ -118,6 +118,10 @@ describe('variant cache', () => {
     const miss = await call(path, { headers });
     expect(miss.status).toBe(200);
     expect(miss.headers.get('x-cache')).toBe('MISS');
+    // The origin's Server-Timing reaches the client on the miss (the console shows the transform).
+    expect(miss.headers.get('server-timing')).toMatch(
+      /^cache;desc=miss, transform;dur=[\d.]+, total;dur=[\d.]+$/,
+    );
     const missBody = new Uint8Array(await miss.arrayBuffer());
     expect([await variantCalls(), await transforms()]).toEqual([calls0 + 1, transforms0 + 1]);
 
@@ -125,6 +129,8 @@ describe('variant cache', () => {
       const hit = await call(path, { headers });
       expect(hit.status).toBe(200);
       expect(hit.headers.get('x-cache')).toBe('HIT');
+      // …and describes that render only: a hit transformed nothing.
+      expect(hit.headers.get('server-timing')).toBeNull();
       expect(hit.headers.get('etag')).toBe(miss.headers.get('etag'));
       expect(new Uint8Array(await hit.arrayBuffer())).toEqual(missBody);
     }
