@@ -35,6 +35,8 @@ interface Seen {
   type: string | null;
   label: string;
   read: string | null;
+  placeholder: string | null;
+  hint: string;
 }
 
 /** Renders the controls of `rows` (undefined: the real OPTION_SPECS) and sets `values` on them. */
@@ -54,6 +56,8 @@ function render(page: Page, rows: unknown[] | undefined, values: Record<string, 
           type: field.getAttribute('type'),
           label: (field as HTMLInputElement).labels?.[0]?.textContent ?? '',
           read: c.read() ?? null,
+          placeholder: field.getAttribute('placeholder'),
+          hint: c.element.querySelector('.hint')?.textContent ?? '',
         };
       });
     },
@@ -94,13 +98,26 @@ describe.skipIf(!HAVE_CHROMIUM)(
         { key: 'zz', aliases: [], kind: 'some-future-kind', default: 'none' },
       ];
       const seen = await render(page, rows, { w: '640', pad: '10,20', wm: 'logo', zz: 'none' });
-      expect(seen).toEqual([
-        { key: 'w', tag: 'input', type: 'number', label: 'w (width)', read: '640' },
-        { key: 'pad', tag: 'input', type: 'text', label: 'pad (padding)', read: '10,20' },
-        { key: 'wm', tag: 'input', type: 'text', label: 'wm', read: 'logo' },
-        // Its default is left out of the URL like any other.
-        { key: 'zz', tag: 'input', type: 'text', label: 'zz', read: null },
-      ]);
+      expect(seen).toEqual(
+        [
+          { key: 'w', tag: 'input', type: 'number', label: 'w (width)', read: '640' },
+          { key: 'pad', tag: 'input', type: 'text', label: 'pad (padding)', read: '10,20' },
+          { key: 'wm', tag: 'input', type: 'text', label: 'wm', read: 'logo' },
+          // Its default is left out of the URL like any other.
+          { key: 'zz', tag: 'input', type: 'text', label: 'zz', read: null },
+        ].map((want) => expect.objectContaining(want)),
+      );
+    });
+
+    it('spells the number-list rows of the real table as the URL does (crop, pad) and the name row by its grammar', async () => {
+      const seen = new Map((await render(page, undefined, {})).map((s) => [s.key, s]));
+      expect(seen.get('crop')?.hint).toBe('x:y:w:h, each up to 65535');
+      // pad's default 0:0:0:0 is spelled as the canonical form spells it, one number for all.
+      expect(seen.get('pad')).toMatchObject({
+        placeholder: '0',
+        hint: 'top:right:bottom:left, each up to 1000, or one for all; default 0',
+      });
+      expect(seen.get('wm')?.hint).toBe('[a-z0-9][a-z0-9_-]{0,31}');
     });
   },
 );

@@ -5,7 +5,9 @@
  * after this file was written — gets a plain text input, whose value the shared parser validates
  * like any other. A control left at its default contributes nothing to the URL.
  */
+import { allowedOf } from '../../../shared/options/describe.js';
 import { OPTION_SPECS, type OptionSpec } from '../../../shared/options/spec.js';
+import { encodeValue } from '../../../shared/options/values.js';
 import { h, uid } from './dom.js';
 
 export interface OptionControl {
@@ -23,8 +25,11 @@ interface AnyRow {
   readonly aliases: readonly string[];
   readonly kind: string;
   readonly default?: unknown;
-  readonly min?: number;
+  readonly min?: number | readonly number[];
   readonly max?: number;
+  /** What each number of a number-list kind is (`x`, `y`, `w`, `h`). */
+  readonly names?: readonly string[];
+  readonly shorthand?: true;
   readonly values?: readonly unknown[];
 }
 
@@ -35,7 +40,8 @@ export function optionControls(specs: readonly OptionSpec[] = OPTION_SPECS): Opt
 function controlFor(row: AnyRow): OptionControl {
   const id = uid(`opt-${row.key}`);
   const hintId = `${id}-hint`;
-  const fallback = row.default === undefined ? undefined : textOf(row.default);
+  // The default as the URL spells it (a number list `0:0:0:0` is `0`), from the shared encoder.
+  const fallback = row.default === undefined ? undefined : textOf(row, row.default);
   const labelText = row.aliases.length > 0 ? `${row.key} (${row.aliases.join(', ')})` : row.key;
   const field = makeField(row, id, fallback);
   field.input.setAttribute('aria-describedby', hintId);
@@ -74,7 +80,7 @@ function makeField(row: AnyRow, id: string, fallback: string | undefined): Field
       const input = h('input', {
         id,
         type: 'number',
-        min: row.min,
+        min: typeof row.min === 'number' ? row.min : undefined,
         max: row.max,
         step: row.kind === 'int' ? 1 : 'any',
         inputmode: row.kind === 'int' ? 'numeric' : 'decimal',
@@ -88,7 +94,7 @@ function makeField(row: AnyRow, id: string, fallback: string | undefined): Field
         { id },
         h('option', { value: '' }, fallback === undefined ? '(none)' : `${fallback} (default)`),
         ...(row.values ?? [])
-          .map(textOf)
+          .map((v) => textOf(row, v))
           .filter((v) => v !== fallback)
           .map((v) => h('option', { value: v }, v)),
       );
@@ -115,7 +121,7 @@ function makeField(row: AnyRow, id: string, fallback: string | undefined): Field
       const list = h(
         'datalist',
         { id: listId },
-        ...(row.values ?? []).map((v) => h('option', { value: textOf(v) })),
+        ...(row.values ?? []).map((v) => h('option', { value: textOf(row, v) })),
       );
       return { ...textField(input), extra: list };
     }
@@ -135,19 +141,24 @@ function textField(input: HTMLInputElement): Field {
   return { input, read: () => input.value, reset: () => (input.value = '') };
 }
 
-function textOf(value: unknown): string {
+function textOf(row: AnyRow, value: unknown): string {
   if (value === true) return '1';
   if (value === false) return '0';
-  return String(value);
+  return Array.isArray(value) ? encodeValue(row as OptionSpec, value) : String(value);
 }
 
 function hintOf(row: AnyRow, fallback: string | undefined): string {
   const parts: string[] = [];
-  if (row.min !== undefined && row.max !== undefined) parts.push(`${row.min}–${row.max}`);
+  if (typeof row.min === 'number' && row.max !== undefined) parts.push(`${row.min}–${row.max}`);
   if (row.kind === 'gravity') parts.push('a name or a focal point like 0.25x0.75');
   if (row.kind === 'hex') parts.push('hex colour rgb, rrggbb or rrggbbaa');
-  if (!['int', 'decimal', 'enum', 'bool', 'gravity', 'hex'].includes(row.kind))
-    parts.push(`${row.kind} value`);
+  if (row.names !== undefined && row.max !== undefined) {
+    // A number list: its parts by name, as the URL separates them.
+    parts.push(`${row.names.join(':')}, each up to ${row.max}${row.shorthand ? ', or one for all' : ''}`);
+  } else if (!['int', 'decimal', 'enum', 'bool', 'gravity', 'hex'].includes(row.kind)) {
+    // Any other kind: the grammar as the parser's own errors spell it (a kind added later: its name).
+    parts.push(allowedOf(row as OptionSpec) ?? `${row.kind} value`);
+  }
   if (fallback !== undefined) parts.push(`default ${fallback}`);
   return parts.join('; ');
 }
