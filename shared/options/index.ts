@@ -43,6 +43,7 @@ export {
   InvalidPresetError,
   PRESET_NAME,
   type Presets,
+  parsePresetsJson,
 } from './presets.js';
 export {
   canonicalPathOf,
