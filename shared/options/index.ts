@@ -38,6 +38,7 @@ export { type OptionEntries, type OptionsInput, parseOptions } from './parse.js'
 export {
   type CompiledPreset,
   CompiledPresets,
+  compilePreset,
   compilePresets,
   DEFAULT_PRESETS,
   InvalidPresetError,
