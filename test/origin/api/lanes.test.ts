@@ -106,3 +106,30 @@ describeDb('origin: priority lanes', () => {
     );
   });
 });
+
+describeDb('origin: priority lanes with two slots', () => {
+  let two: TestOrigin;
+  beforeAll(async () => {
+    two = await startTestOrigin({ TRANSFORM_CONCURRENCY: '2' });
+  });
+  afterAll(() => two?.close());
+
+  it('background work never takes the last slot: an on-demand variant runs while it is all stuck', async () => {
+    const token = await two.craftToken({ sub: 'lanes-two' });
+    const res = await two.upload(await photoJpeg(600, 400, 16), token);
+    expect(res.status).toBe(201);
+    const { id } = (await res.json()) as ImageRecord;
+    const { background, pool } = two.server.runtime;
+    const gate = deferred();
+    const runs = Array.from({ length: 3 }, () => background.submit('stuck', () => gate.promise));
+    expect(pool.snapshot.lanes.background).toEqual({ running: 1, queued: 2 });
+    // Served while every background task is still blocked: it never waited for one.
+    const variant = await two.variant(`w=123/${id}`, 'format=webp');
+    expect(variant.status).toBe(200);
+    expect(variant.headers.get('server-timing')).toMatch(/cache;desc=miss, transform;dur=/);
+    await variant.arrayBuffer();
+    expect(pool.snapshot.lanes.background).toEqual({ running: 1, queued: 2 });
+    gate.resolve();
+    expect(await Promise.all(runs)).toEqual(['ok', 'ok', 'ok']);
+  });
+});
