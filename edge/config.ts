@@ -14,7 +14,12 @@ import {
   DEFAULT_JWT_ISSUER,
   DEFAULT_MAX_FILE_SIZE,
 } from '../shared/config/defaults.js';
-import { type CompiledPresets, compilePresets, DEFAULT_PRESETS } from '../shared/options/index.js';
+import {
+  type CompiledPresets,
+  compilePresets,
+  DEFAULT_PRESETS,
+  parsePresetsJson,
+} from '../shared/options/index.js';
 import { parseSources, type Sources } from '../shared/sources/index.js';
 import { parseWatermarks, type Watermarks } from '../shared/watermarks/index.js';
 
@@ -119,22 +124,11 @@ const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
 const presets = z.pipe(
   z.string(),
   z.transform((v: string, ctx): CompiledPresets => {
-    const fail = (message: string) => {
-      ctx.issues.push({ code: 'custom', message, input: v });
+    try {
+      return parsePresetsJson(v);
+    } catch (err) {
+      ctx.issues.push({ code: 'custom', message: (err as Error).message, input: v });
       return compilePresets({});
-    };
-    let record: unknown;
-    try {
-      record = JSON.parse(v);
-    } catch (err) {
-      return fail(`is not valid JSON: ${(err as Error).message}`);
-    }
-    if (typeof record !== 'object' || record === null || Array.isArray(record))
-      return fail('must be a JSON object of preset name → options, such as {"thumb":"w=200,h=200"}');
-    try {
-      return compilePresets(record as Record<string, string>);
-    } catch (err) {
-      return fail((err as Error).message);
     }
   }),
 );

@@ -21,16 +21,23 @@ import { createSources } from './sources/create.js';
 import type { SourceFetcher } from './sources/fetch-source.js';
 import { createOriginalStore, createVariantStore } from './storage/create.js';
 import { storageFailureMessage } from './storage/originals.js';
+import { BackgroundWork } from './variants/background.js';
 import { VariantCache } from './variants/disk-cache.js';
+import { EagerPresets } from './variants/eager.js';
 import { VariantService } from './variants/service.js';
 import { type Made, Tier2 } from './variants/tier2.js';
-import { WorkPool } from './variants/work-pool.js';
+import { LANES, WorkPool } from './variants/work-pool.js';
 
 export interface Runtime {
   app: ReturnType<typeof createApp>;
   db: Db;
   metrics: ReturnType<typeof createMetrics>;
   pool: WorkPool;
+  /**
+   * The background lane's entry point for best-effort work (eager presets, mezzanines, backfills):
+   * `background.submit(task, work, { avif? })` (variants/background.ts).
+   */
+  background: BackgroundWork;
   /**
    * When this process holds a PGlite folder: records `url` (where it listens) and its admin token
    * in the folder's lock file, so that the client CLI goes through this process. Else a no-op.
@@ -92,7 +99,10 @@ export async function createRuntime(
   const db = measuredDb(rawDb, metrics);
   let coordination: Coordination | undefined;
   let sourceFetcher: SourceFetcher | undefined;
+  let background: BackgroundWork | undefined;
   const closeAll = async () => {
+    // Queued background work is skipped; running tasks finish before their resources close.
+    await background?.stop().catch(() => {});
     await sourceFetcher?.close().catch(() => {});
     await coordination?.close().catch(() => {});
     if (ownsDb) await db.close();
@@ -128,14 +138,28 @@ export async function createRuntime(
     const pool = new WorkPool({
       concurrency: config.transform.concurrency,
       queue: config.transform.queue,
-      onChange: ({ running, queued }) => {
+      backgroundQueue: config.transform.backgroundQueue,
+      avifShare: config.transform.avifShare,
+      onChange: ({ running, queued, lanes, avifRunning }) => {
         metrics.transformInFlight.set(running);
         metrics.transformQueueDepth.set(queued);
+        metrics.transformAvifInFlight.set(avifRunning);
+        for (const [lane, state] of Object.entries(lanes)) {
+          metrics.transformLaneInFlight.set({ lane }, state.running);
+          metrics.transformLaneQueueDepth.set({ lane }, state.queued);
+        }
       },
+      onStart: (lane, waited) => metrics.transformWait.observe({ lane }, waited),
       // Counted where it happens: variant transforms and upload decode checks share the pool.
       onReject: () => metrics.transformRejected.inc(),
+      onDrop: () => metrics.transformBackgroundDropped.inc(),
     });
-    metrics.transformConcurrency.set(config.transform.concurrency);
+    for (const lane of LANES) {
+      metrics.transformLaneInFlight.set({ lane }, 0);
+      metrics.transformLaneQueueDepth.set({ lane }, 0);
+    }
+    metrics.transformAvifSlots.set(pool.avifSlots);
+    background = new BackgroundWork({ pool, logger, metrics });
     metrics.transformQueueCapacity.set(config.transform.queue);
     // With REDIS_URL: single-flight across replicas and deletes seen by every replica at once.
     // Redis down (even at start) never stops the origin: each part falls back to local behaviour.
@@ -217,6 +241,7 @@ export async function createRuntime(
       signing: { ...config.signing, sources: config.sources.bases },
       cursors: new CursorSealer(config.secretKey),
       pool,
+      eager: new EagerPresets({ presets: config.eagerPresets, variantService, background }),
       checks,
       isShuttingDown: () => shuttingDown,
     });
@@ -225,6 +250,7 @@ export async function createRuntime(
       db,
       metrics,
       pool,
+      background,
       advertise: async (url) => {
         if (lock && adminToken) await lock.advertise({ url, token: adminToken });
       },

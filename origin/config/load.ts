@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { z } from 'zod';
+import type { CompiledPreset } from '../../shared/options/index.js';
 import type { CompiledPresets } from '../../shared/options/presets.js';
 import type { Sources } from '../../shared/sources/index.js';
 import type { Watermarks } from '../../shared/watermarks/index.js';
@@ -25,7 +26,16 @@ export interface Config {
   maxInputPixels: number;
   maxAnimationFrames: number;
   maxOutputPixels: number;
-  transform: { concurrency: number; queue: number; timeoutMs: number };
+  transform: {
+    concurrency: number;
+    queue: number;
+    timeoutMs: number;
+    /** TRANSFORM_AVIF_SHARE as a fraction (1: no cap). */
+    avifShare: number;
+    backgroundQueue: number;
+  };
+  /** EAGER_PRESETS, resolved against PRESETS. */
+  eagerPresets: CompiledPreset[];
   variantCacheBytes: number;
   /** In-memory cache of originals read from S3 (0: off). */
   originalCacheBytes: number;
@@ -148,7 +158,10 @@ export function loadConfig(source: Source = process.env): Config {
       concurrency: e.TRANSFORM_CONCURRENCY,
       queue: e.TRANSFORM_QUEUE,
       timeoutMs: e.TRANSFORM_TIMEOUT_MS,
+      avifShare: e.TRANSFORM_AVIF_SHARE,
+      backgroundQueue: e.TRANSFORM_BACKGROUND_QUEUE,
     },
+    eagerPresets: e.EAGER_PRESETS.map((name) => e.PRESETS.get(name)!),
     variantCacheBytes: e.VARIANT_CACHE_BYTES,
     originalCacheBytes: e.ORIGINAL_CACHE_BYTES,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

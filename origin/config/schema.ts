@@ -11,7 +11,12 @@ import {
   DEFAULT_JWT_ISSUER,
   DEFAULT_MAX_FILE_SIZE,
 } from '../../shared/config/defaults.js';
-import { compilePresets, DEFAULT_PRESETS } from '../../shared/options/presets.js';
+import {
+  type CompiledPresets,
+  compilePresets,
+  DEFAULT_PRESETS,
+  parsePresetsJson,
+} from '../../shared/options/index.js';
 import { parseSources } from '../../shared/sources/index.js';
 import { parseWatermarks } from '../../shared/watermarks/index.js';
 import { DEFAULT_LIMITS } from '../transform/limits.js';
@@ -76,14 +81,10 @@ function libuvPoolSize(): number {
   return Number.isInteger(n) && n > 0 ? Math.min(n, 1024) : 4;
 }
 
-/** PRESETS: a JSON object of preset name → option string (as the edge's), compiled once. */
-const presets = z.string().transform((v, ctx) => {
+/** PRESETS, read as the edge reads it (shared/options/presets.ts), compiled once. */
+const presets = z.string().transform((v, ctx): CompiledPresets => {
   try {
-    const record: unknown = JSON.parse(v);
-    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-      throw new Error('must be a JSON object of preset name → options, such as {"thumb":"w=200,h=200"}');
-    }
-    return compilePresets(record as Record<string, string>);
+    return parsePresetsJson(v);
   } catch (err) {
     ctx.addIssue({ code: 'custom', message: (err as Error).message });
     return z.NEVER;
@@ -109,6 +110,31 @@ const watermarks = z.string().transform((v, ctx) => {
     return z.NEVER;
   }
 });
+
+/** A comma-separated list of preset names (checked against PRESETS below). */
+const presetNames = z.string().transform((v) => [
+  ...new Set(
+    v
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== ''),
+  ),
+]);
+
+/** A percentage from 1 to 100 (`50%` or `50`), as a fraction. */
+const percentage = z
+  .string()
+  .trim()
+  .regex(/^\d{1,3}\s*%?$/, 'must be a percentage from 1 to 100, such as 50%')
+  .transform((v) => Number.parseInt(v, 10))
+  .pipe(
+    z
+      .number()
+      .int()
+      .min(1, 'must be a percentage from 1 to 100')
+      .max(100, 'must be a percentage from 1 to 100'),
+  )
+  .transform((n) => n / 100);
 
 const secret = (min: number) =>
   z
@@ -181,14 +207,22 @@ export const envSchema = z
     TRANSFORM_CONCURRENCY: int(1, 256).default(libuvPoolSize()),
     TRANSFORM_QUEUE: int(0, 100_000).default(64),
     TRANSFORM_TIMEOUT_MS: int(100, 600_000).default(30_000),
+    // Share of the transform slots AVIF encodes may hold (100%: no cap), so WebP/JPEG misses keep
+    // their latency while AVIF is busy (README "Priority lanes").
+    TRANSFORM_AVIF_SHARE: percentage.default(0.5),
+    // Background work (eager presets, …) allowed to wait for an idle slot; past it, dropped.
+    TRANSFORM_BACKGROUND_QUEUE: int(0, 100_000).default(256),
+    // The edge's presets (same variable, same default): for EAGER_PRESETS and POST /api/v1/sign.
+    PRESETS: presets.default(() => compilePresets(DEFAULT_PRESETS)),
+    // Presets rendered in the background after each upload, in every format class f=auto serves.
+    EAGER_PRESETS: presetNames.default([]),
     VARIANT_CACHE_BYTES: bytes.default(1024 ** 3),
     // In-memory cache of originals read from S3 (0: off); unused with local originals.
     ORIGINAL_CACHE_BYTES: bytesOrOff.default(256 * 1024 ** 2),
     SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
 
-    // POST /api/v1/sign: the edge's SIGNING_KEY and PRESETS (unset key: the route answers 503).
+    // POST /api/v1/sign: the edge's SIGNING_KEY (unset: the route answers 503).
     SIGNING_KEY: secret(32).optional(),
-    PRESETS: presets.default(() => compilePresets(DEFAULT_PRESETS)),
     // Named watermarks for wm= (unset: none; wm= is then a 400 unknown_watermark).
     WATERMARKS: watermarks.optional(),
     // Decoded watermark pixels kept in memory (LRU by bytes): the image once, and each size drawn.
@@ -229,6 +263,17 @@ export const envSchema = z
   })
   .superRefine((env, ctx) => {
     checkDatabase(env, ctx);
+    for (const name of env.EAGER_PRESETS) {
+      const preset = env.PRESETS.get(name);
+      const problem = !preset
+        ? `names ${JSON.stringify(name)}, which is not a preset (PRESETS has ${env.PRESETS.names.join(', ') || 'none'})`
+        : preset.options.w === 'auto' || preset.options.dpr === 'auto'
+          ? `names ${JSON.stringify(name)}, whose size depends on each client's hints (w=auto or dpr=auto)`
+          : preset.options.f === 'json'
+            ? `names ${JSON.stringify(name)}, a metadata preset (f=json), not an image`
+            : undefined;
+      if (problem) ctx.addIssue({ code: 'custom', path: ['EAGER_PRESETS'], message: problem });
+    }
     if ((env.S3_ACCESS_KEY_ID === undefined) !== (env.S3_SECRET_ACCESS_KEY === undefined)) {
       ctx.addIssue({
         code: 'custom',

@@ -14,6 +14,7 @@ import type { SourceCache } from '../sources/source-cache.js';
 import type { OriginalStore } from '../storage/originals.js';
 import type { VariantStore } from '../storage/variant-store.js';
 import type { VariantCache } from '../variants/disk-cache.js';
+import type { EagerPresets } from '../variants/eager.js';
 import type { VariantService } from '../variants/service.js';
 import type { WorkPool } from '../variants/work-pool.js';
 import type { OriginEnv } from './env.js';
@@ -58,6 +59,8 @@ export interface AppDeps {
   cursors: CursorSealer;
   /** Bounds every sharp decode: transforms, and the decode check of uploads. */
   pool: WorkPool;
+  /** EAGER_PRESETS: variants rendered in the background after each upload. */
+  eager?: EagerPresets | undefined;
   checks: readonly HealthCheck[];
   isShuttingDown: () => boolean;
 }

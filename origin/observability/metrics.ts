@@ -78,6 +78,46 @@ export function createMetrics() {
       help: 'Transforms allowed to wait before new work is refused with 503 (TRANSFORM_QUEUE)',
       registers,
     }),
+    transformLaneQueueDepth: new Gauge({
+      name: 'imgedge_transform_lane_queue_depth',
+      help: 'Tasks waiting for a worker slot by lane (on_demand: variant misses and upload checks, bounded by TRANSFORM_QUEUE; background: eager presets and other best-effort work, bounded by TRANSFORM_BACKGROUND_QUEUE)',
+      labelNames: ['lane'] as const,
+      registers,
+    }),
+    transformLaneInFlight: new Gauge({
+      name: 'imgedge_transform_lane_in_flight',
+      help: 'Tasks holding a worker slot now, by lane (on_demand, background)',
+      labelNames: ['lane'] as const,
+      registers,
+    }),
+    transformWait: new Histogram({
+      name: 'imgedge_transform_wait_seconds',
+      help: 'Time a task waited for a worker slot, by lane (on_demand, background)',
+      labelNames: ['lane'] as const,
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
+    transformAvifInFlight: new Gauge({
+      name: 'imgedge_transform_avif_in_flight',
+      help: 'AVIF encodes holding a worker slot now (both lanes)',
+      registers,
+    }),
+    transformAvifSlots: new Gauge({
+      name: 'imgedge_transform_avif_slots',
+      help: 'Worker slots AVIF encodes may hold at once: ceil(TRANSFORM_AVIF_SHARE × TRANSFORM_CONCURRENCY)',
+      registers,
+    }),
+    transformBackgroundDropped: new Counter({
+      name: 'imgedge_transform_background_dropped_total',
+      help: 'Background tasks dropped because the background queue (TRANSFORM_BACKGROUND_QUEUE) was full',
+      registers,
+    }),
+    backgroundTasks: new Counter({
+      name: 'imgedge_background_tasks_total',
+      help: 'Background tasks by task (eager_preset, …) and result (ok, error, dropped)',
+      labelNames: ['task', 'result'] as const,
+      registers,
+    }),
     variantCache: new Counter({
       name: 'imgedge_variant_cache_total',
       help: 'Variant disk cache lookups and evictions',

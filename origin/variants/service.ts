@@ -166,13 +166,48 @@ export class VariantService {
     );
   }
 
+  /**
+   * Background work (eager.ts), called inside a background slot of the pool: make an image
+   * variant unless a tier has it, in this slot (not another one) and through the same flight and
+   * tiers as a request, so it lands where the request will look. A flight for it already under
+   * way here is left alone (joining it would hold this slot while that flight waits for one).
+   */
+  async warm(req: VariantRequest, sha256: string): Promise<Variant['cache'] | 'under_way'> {
+    if (isInfoRequest(req.options)) throw new Error('warm() makes image variants, not f=json documents');
+    const made = withStoredFocal(req, req.focal);
+    const wm = req.options.wm === undefined ? undefined : await this.watermarks.resolve(req.options.wm);
+    const revision = wm?.revision ?? '';
+    const variant = await this.cached(
+      made,
+      sha256,
+      revision,
+      (storeInTier2) => this.produce(made, sha256, revision, wm?.input, storeInTier2, { inSlot: true }),
+      { skipIfUnderWay: true },
+    );
+    return variant?.cache ?? 'under_way';
+  }
+
   /** Tier 1 → single-flight → [tier 2 → make]: one variant (image or f=json document). */
   private async cached(
     req: VariantRequest,
     sha256: string,
     revision: string,
     make: (storeInTier2?: (made: Made) => Promise<void>) => Promise<Made>,
-  ): Promise<Variant> {
+  ): Promise<Variant>;
+  private async cached(
+    req: VariantRequest,
+    sha256: string,
+    revision: string,
+    make: (storeInTier2?: (made: Made) => Promise<void>) => Promise<Made>,
+    opts: { skipIfUnderWay: true },
+  ): Promise<Variant | undefined>;
+  private async cached(
+    req: VariantRequest,
+    sha256: string,
+    revision: string,
+    make: (storeInTier2?: (made: Made) => Promise<void>) => Promise<Made>,
+    opts: { skipIfUnderWay?: boolean } = {},
+  ): Promise<Variant | undefined> {
     const label = formatLabel(req.requested);
     const cached = await this.deps.variantCache.get(sha256, req.canonical, label, revision);
     if (cached) {
@@ -186,6 +221,7 @@ export class VariantService {
       };
     }
     const key = `${sha256}/${req.canonical}/${label}${revision === '' ? '' : `/${revision}`}`;
+    if (opts.skipIfUnderWay && this.flights.has(key)) return undefined;
     const { tier2 } = this.deps;
     const { promise, shared } = this.flights.do(key, () =>
       tier2
@@ -240,56 +276,53 @@ export class VariantService {
     return bytes;
   }
 
-  /** Transform and keep in tier 1; `storeInTier2` then keeps it in tier 2 too (see tier2.ts). */
+  /**
+   * Transform and keep in tier 1; `storeInTier2` then keeps it in tier 2 too (see tier2.ts). In an
+   * on-demand slot of the pool (AVIF counted against its share), or, `inSlot`, in the caller's.
+   */
   private async produce(
     req: VariantRequest,
     sha256: string,
     revision: string,
     watermark: WatermarkInput | undefined,
     storeInTier2?: (made: Made) => Promise<void>,
+    { inSlot = false }: { inSlot?: boolean } = {},
   ): Promise<Made> {
     const { metrics } = this.deps;
-    return this.deps.pool
-      .run(async () => {
-        const started = performance.now();
-        // Transforms are counted and timed by the requested format, whether they succeed or fail.
-        const label = formatLabel(req.requested);
-        try {
-          const result = await transform({
-            // Read the original once; the header read and the decode both work from this buffer.
-            input: await this.readOriginal(sha256),
-            options: req.options,
-            ...(req.requested.kind === 'auto' ? { autoClass: req.requested.class } : {}),
-            ...(watermark ? { watermark } : {}),
-            limits: {
-              maxInputPixels: this.deps.maxInputPixels,
-              timeoutMs: this.deps.timeoutMs,
-              maxAnimationFrames: this.deps.maxAnimationFrames,
-              maxOutputPixels: this.deps.maxOutputPixels,
-            },
-          });
-          const ms = performance.now() - started;
-          metrics.transforms.inc({ format: label, result: 'ok' });
-          metrics.transformDuration.observe({ format: label }, ms / 1000);
-          await this.deps.variantCache.put(
-            sha256,
-            req.canonical,
-            label,
-            result.data,
-            result.format,
-            revision,
-          );
-          return { data: result.data, format: result.format, ms };
-        } catch (err) {
-          metrics.transforms.inc({ format: label, result: 'error' });
-          throw err;
-        }
-      })
-      .then(async (made) => {
-        // Outside the pool: the pool's slot is for sharp, not for the bucket.
-        await storeInTier2?.(made);
-        return made;
-      });
+    const work = async (): Promise<Made> => {
+      const started = performance.now();
+      // Transforms are counted and timed by the requested format, whether they succeed or fail.
+      const label = formatLabel(req.requested);
+      try {
+        const result = await transform({
+          // Read the original once; the header read and the decode both work from this buffer.
+          input: await this.readOriginal(sha256),
+          options: req.options,
+          ...(req.requested.kind === 'auto' ? { autoClass: req.requested.class } : {}),
+          ...(watermark ? { watermark } : {}),
+          limits: {
+            maxInputPixels: this.deps.maxInputPixels,
+            timeoutMs: this.deps.timeoutMs,
+            maxAnimationFrames: this.deps.maxAnimationFrames,
+            maxOutputPixels: this.deps.maxOutputPixels,
+          },
+        });
+        const ms = performance.now() - started;
+        metrics.transforms.inc({ format: label, result: 'ok' });
+        metrics.transformDuration.observe({ format: label }, ms / 1000);
+        await this.deps.variantCache.put(sha256, req.canonical, label, result.data, result.format, revision);
+        return { data: result.data, format: result.format, ms };
+      } catch (err) {
+        metrics.transforms.inc({ format: label, result: 'error' });
+        throw err;
+      }
+    };
+    const made = inSlot
+      ? await work()
+      : await this.deps.pool.run(work, { avif: formatLabel(req.requested) === 'avif' });
+    // Outside the pool (on demand): the pool's slot is for sharp, not for the bucket.
+    await storeInTier2?.(made);
+    return made;
   }
 }
 

@@ -10,6 +10,11 @@ export class SingleFlight<T> {
     return { promise, shared: false };
   }
 
+  /** Whether a call with this key is under way. */
+  has(key: string): boolean {
+    return this.inFlight.has(key);
+  }
+
   get size(): number {
     return this.inFlight.size;
   }

@@ -38,11 +38,13 @@ export { type OptionEntries, type OptionsInput, parseOptions } from './parse.js'
 export {
   type CompiledPreset,
   CompiledPresets,
+  compilePreset,
   compilePresets,
   DEFAULT_PRESETS,
   InvalidPresetError,
   PRESET_NAME,
   type Presets,
+  parsePresetsJson,
 } from './presets.js';
 export {
   canonicalPathOf,

@@ -74,6 +74,22 @@ export function compilePresets(record: Presets): CompiledPresets {
   return new CompiledPresets(Object.entries(record).map(([name, spec]) => compilePreset(name, spec)));
 }
 
+/**
+ * PRESETS as both tiers read it: a JSON object of preset name → option string, compiled. Throws an
+ * Error whose message completes "PRESETS …" (the edge and the origin prefix the variable name).
+ */
+export function parsePresetsJson(text: string): CompiledPresets {
+  let record: unknown;
+  try {
+    record = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof record !== 'object' || record === null || Array.isArray(record))
+    throw new Error('must be a JSON object of preset name → options, such as {"thumb":"w=200,h=200"}');
+  return compilePresets(record as Record<string, string>);
+}
+
 /** Looks a preset up by the name a URL gave; own properties only (`toString` is no preset). */
 export function lookupPreset(presets: Presets | CompiledPresets, name: string): CompiledPreset | undefined {
   if (presets instanceof CompiledPresets) return presets.get(name);

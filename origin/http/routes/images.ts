@@ -14,6 +14,7 @@ import type { Metrics } from '../../observability/metrics.js';
 import type { OriginalStore } from '../../storage/originals.js';
 import type { VariantStore } from '../../storage/variant-store.js';
 import type { VariantCache } from '../../variants/disk-cache.js';
+import type { EagerPresets } from '../../variants/eager.js';
 import type { VariantService } from '../../variants/service.js';
 import { edgeVariantKeys } from '../../variants/stored-focal.js';
 import type { WorkPool } from '../../variants/work-pool.js';
@@ -33,6 +34,8 @@ export interface ImageRouteDeps {
   cursors: CursorSealer;
   pool: WorkPool;
   variantService: VariantService;
+  /** EAGER_PRESETS: queued once the upload's 201 is decided (background.ts: never awaited here). */
+  eager?: EagerPresets | undefined;
 }
 
 /** /images routes; authentication and scopes are applied by the caller (see app.ts). */
@@ -47,6 +50,8 @@ export function imageRoutes(deps: ImageRouteDeps) {
       if (created) deps.metrics.uploadBytes.inc(row.bytes);
       c.var.log.info({ image_id: row.id, sha256: row.sha256, bytes: row.bytes, created }, 'upload');
       if (created) c.header('location', `${c.req.path.replace(/\/$/, '')}/${row.id}`);
+      // Queued, not awaited: failures are logged and counted by the background work, never answered.
+      if (created && deps.eager?.enabled) void deps.eager.schedule(row.id, row.sha256);
       return c.json(toRecord(row, deps.publicBaseUrl), created ? 201 : 200);
     } catch (err) {
       deps.metrics.uploads.inc({ result: 'rejected' });

@@ -72,6 +72,42 @@ describe('origin config', () => {
     expect(first?.startsWith(message)).toBe(true);
   });
 
+  it('lanes and eager presets: TRANSFORM_AVIF_SHARE, TRANSFORM_BACKGROUND_QUEUE, EAGER_PRESETS against PRESETS', () => {
+    const d = loadConfig(base);
+    expect(d.transform).toMatchObject({ avifShare: 0.5, backgroundQueue: 256 });
+    expect(d.eagerPresets).toEqual([]);
+    const c = loadConfig({
+      ...base,
+      TRANSFORM_AVIF_SHARE: '25%',
+      TRANSFORM_BACKGROUND_QUEUE: '10',
+      EAGER_PRESETS: ' thumb, card,thumb ',
+    });
+    expect(c.transform).toMatchObject({ avifShare: 0.25, backgroundQueue: 10 });
+    expect(c.eagerPresets.map((p) => [p.name, p.canonical])).toEqual([
+      ['thumb', 'w=200,h=200,fit=cover,g=attention'],
+      ['card', 'w=600,h=400,fit=cover'],
+    ]);
+    const custom = loadConfig({
+      ...base,
+      PRESETS: '{"avatar":"w=64,h=64,fit=cover,f=webp"}',
+      EAGER_PRESETS: 'avatar',
+    });
+    expect(custom.eagerPresets.map((p) => p.name)).toEqual(['avatar']);
+    expect(problems({ ...base, TRANSFORM_AVIF_SHARE: '0%' })).toEqual([
+      'TRANSFORM_AVIF_SHARE must be a percentage from 1 to 100',
+    ]);
+    expect(problems({ ...base, TRANSFORM_AVIF_SHARE: 'half' })).toEqual([
+      'TRANSFORM_AVIF_SHARE must be a percentage from 1 to 100, such as 50%',
+    ]);
+    expect(problems({ ...base, EAGER_PRESETS: 'thumb,nope' })).toEqual([
+      'EAGER_PRESETS names "nope", which is not a preset (PRESETS has thumb, card, hero)',
+    ]);
+    expect(problems({ ...base, PRESETS: '{"auto":"w=auto"}', EAGER_PRESETS: 'auto' })).toEqual([
+      'EAGER_PRESETS names "auto", whose size depends on each client\'s hints (w=auto or dpr=auto)',
+    ]);
+    expect(problems({ ...base, PRESETS: '{bad' })[0]).toMatch(/^PRESETS is not valid JSON: /);
+  });
+
   it('ORIGINAL_CACHE_BYTES: 256MiB by default, a byte size, or 0 for off', () => {
     expect(loadConfig(base).originalCacheBytes).toBe(256 * 1024 * 1024);
     expect(loadConfig({ ...base, ORIGINAL_CACHE_BYTES: '64MB' }).originalCacheBytes).toBe(64_000_000);

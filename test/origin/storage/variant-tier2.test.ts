@@ -14,7 +14,7 @@ import { createLogger } from '../../../origin/observability/logger.js';
 import { type RunningServer, startServer } from '../../../origin/server.js';
 import { createS3Client } from '../../../origin/storage/s3-client.js';
 import { S3VariantStore } from '../../../origin/storage/variant-store.js';
-import { canonicalize, parseOptions } from '../../../shared/options/index.js';
+import { canonicalize, DEFAULT_PRESETS, parseOptions } from '../../../shared/options/index.js';
 import { photoJpeg } from '../../support/images.js';
 import { scrapeMetric } from '../../support/metrics.js';
 import { originEnv, startTestOrigin, TEST_ORIGIN_TOKEN, type TestOrigin } from '../../support/origin.js';
@@ -171,6 +171,54 @@ describe('variant tier 2 in S3 (s3rver)', () => {
       expect(body.variants).toEqual([{ path: expect.stringContaining(image.id), format: 'webp' }]);
       expect(body.variants[0]!.path).toContain('w=90');
       expect(await bucketKeys(s3, `${PREFIX}variants/${image.sha256}/`)).toEqual([]);
+    });
+  });
+  describe('EAGER_PRESETS with a bucket', () => {
+    let origin: TestOrigin;
+    beforeAll(async () => {
+      origin = await startTestOrigin({ ...s3.env, S3_PREFIX: PREFIX, EAGER_PRESETS: 'thumb' });
+    });
+    afterAll(async () => {
+      await origin?.close();
+    });
+
+    it('eager variants land in tier 2, where another replica serves them without a transform', async () => {
+      const token = await ownerToken(origin, 'tier2-eager');
+      const image = await uploadOk(origin, await photoJpeg(400, 300, 9), token);
+      await origin.server.runtime.background.idle();
+      const thumb = canonicalize(parseOptions(DEFAULT_PRESETS.thumb!));
+      const keys = ['avif', 'jpeg', 'webp'].map((c) => `${PREFIX}variants/${image.sha256}/${thumb}/${c}`);
+      // Tier 2 is written after the transform, off its slot: wait until the three are there.
+      for (
+        let i = 0;
+        i < 200 && (await bucketKeys(s3, `${PREFIX}variants/${image.sha256}/`)).length < 3;
+        i++
+      ) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(await bucketKeys(s3, `${PREFIX}variants/${image.sha256}/`)).toEqual(keys);
+
+      const base = await mkdtemp(join(tmpdir(), 'imgedge-tier2-eager-'));
+      const config = loadConfig(
+        originEnv(
+          { upload: join(base, 'uploads'), output: join(base, 'variants') },
+          { ...s3.env, S3_PREFIX: PREFIX, SHUTDOWN_TIMEOUT_MS: '2000' },
+        ),
+      );
+      const other = await startServer(config, createLogger({ level: 'silent' }), { db: origin.db });
+      try {
+        const res = await fetch(`${other.url}/internal/v1/variants/${thumb}/${image.id}?format=avif`, {
+          headers: { authorization: `Bearer ${TEST_ORIGIN_TOKEN}` },
+        });
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-type')).toBe('image/avif');
+        expect(res.headers.get('server-timing')).toMatch(/^cache;desc=tier2, total;dur=/);
+        await res.arrayBuffer();
+        expect(await scrapeMetric(other.url, 'imgedge_transforms_total')).toBe(0);
+      } finally {
+        await other.shutdown();
+        await rm(base, { recursive: true, force: true });
+      }
     });
   });
 });
