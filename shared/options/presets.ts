@@ -3,6 +3,8 @@
  * compilePresets validates them all at start-up and throws InvalidPresetError naming the bad
  * preset, so a configuration mistake stops the process instead of becoming a 400 per request.
  */
+
+import { parseJsonObject } from '../config/json-object.js';
 import { ImgedgeError, isImgedgeError } from '../errors.js';
 import { canonicalize } from './canonical.js';
 import { echo } from './describe.js';
@@ -79,14 +81,7 @@ export function compilePresets(record: Presets): CompiledPresets {
  * Error whose message completes "PRESETS …" (the edge and the origin prefix the variable name).
  */
 export function parsePresetsJson(text: string): CompiledPresets {
-  let record: unknown;
-  try {
-    record = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`is not valid JSON: ${(err as Error).message}`);
-  }
-  if (typeof record !== 'object' || record === null || Array.isArray(record))
-    throw new Error('must be a JSON object of preset name → options, such as {"thumb":"w=200,h=200"}');
+  const record = parseJsonObject(text, 'preset name → options', '{"thumb":"w=200,h=200"}');
   return compilePresets(record as Record<string, string>);
 }
 

@@ -7,7 +7,8 @@
 export const FITS = ['cover', 'contain', 'fill', 'inside', 'outside', 'crop'] as const;
 export type Fit = (typeof FITS)[number];
 
-export const GRAVITIES = [
+/** The eight compass points and the centre: where a box (or a watermark) sits. */
+export const COMPASS_GRAVITIES = [
   'center',
   'north',
   'northeast',
@@ -17,9 +18,9 @@ export const GRAVITIES = [
   'southwest',
   'west',
   'northwest',
-  'attention',
-  'entropy',
 ] as const;
+
+export const GRAVITIES = [...COMPASS_GRAVITIES, 'attention', 'entropy'] as const;
 export type Gravity = (typeof GRAVITIES)[number];
 
 /**

@@ -4,6 +4,8 @@
  * Both tiers parse it with parseSources: the edge to check names and to map Cloudflare-style
  * absolute URLs onto a source, the origin to fetch. Never an open proxy: only URLs under a base.
  */
+
+import { parseJsonObject } from '../config/json-object.js';
 import { canonicalSourcePath, SOURCE_NAME, type SourceRef } from './ref.js';
 
 /** name → base URL (normalised by URL, ending in `/`). */
@@ -31,17 +33,7 @@ function base(name: string, value: unknown): string {
 /** Parses and validates SOURCES; throws an Error whose message names the bad entry. */
 export function parseSources(json: string): Sources {
   if (json.trim() === '') return new Map();
-  let record: unknown;
-  try {
-    record = JSON.parse(json);
-  } catch (err) {
-    throw new Error(`is not valid JSON: ${(err as Error).message}`);
-  }
-  if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-    throw new Error(
-      'must be a JSON object of source name → base URL, such as {"default":"https://www.example.com/"}',
-    );
-  }
+  const record = parseJsonObject(json, 'source name → base URL', '{"default":"https://www.example.com/"}');
   const sources = new Map<string, string>();
   for (const [name, value] of Object.entries(record)) {
     if (!SOURCE_NAME.test(name))

@@ -5,23 +5,15 @@
  * unknown `wm=` before it reaches a cache or the origin (and to check presets that name one), the
  * origin to composite. A definition names an uploaded image by id; the origin reads it once.
  */
+
+import { parseJsonObject } from '../config/json-object.js';
 import { ImgedgeError } from '../errors.js';
 import { echo } from '../options/describe.js';
 import { IMAGE_ID } from '../options/request.js';
-import { type Gravity, WATERMARK_NAME } from '../options/types.js';
+import { COMPASS_GRAVITIES, WATERMARK_NAME } from '../options/types.js';
 
 /** Where a watermark sits: the eight compass points or the centre (no smart gravity). */
-export const WATERMARK_GRAVITIES = [
-  'center',
-  'north',
-  'northeast',
-  'east',
-  'southeast',
-  'south',
-  'southwest',
-  'west',
-  'northwest',
-] as const satisfies readonly Gravity[];
+export const WATERMARK_GRAVITIES = COMPASS_GRAVITIES;
 export type WatermarkGravity = (typeof WATERMARK_GRAVITIES)[number];
 
 /** Largest margin, in output pixels (the largest output side). */
@@ -103,17 +95,7 @@ function entry(name: string, value: unknown): Watermark {
 /** Parses and validates WATERMARKS; throws an Error whose message names the bad entry. */
 export function parseWatermarks(json: string): Watermarks {
   if (json.trim() === '') return new Map();
-  let record: unknown;
-  try {
-    record = JSON.parse(json);
-  } catch (err) {
-    throw new Error(`is not valid JSON: ${(err as Error).message}`);
-  }
-  if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-    throw new Error(
-      'must be a JSON object of watermark name → definition, such as {"logo":{"image":"<image id>"}}',
-    );
-  }
+  const record = parseJsonObject(json, 'watermark name → definition', '{"logo":{"image":"<image id>"}}');
   const watermarks = new Map<string, Watermark>();
   for (const [name, value] of Object.entries(record)) watermarks.set(name, entry(name, value));
   return watermarks;
