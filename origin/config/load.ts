@@ -27,6 +27,8 @@ export interface Config {
   variantCacheBytes: number;
   /** In-memory cache of originals read from S3 (0: off). */
   originalCacheBytes: number;
+  /** MEZZANINES: make and use mezzanines (origin/mezzanine/). */
+  mezzanines: boolean;
   shutdownTimeoutMs: number;
   /** Object storage for originals; undefined: the local UPLOAD_DIR. */
   s3: S3Config | undefined;
@@ -145,6 +147,7 @@ export function loadConfig(source: Source = process.env): Config {
     },
     variantCacheBytes: e.VARIANT_CACHE_BYTES,
     originalCacheBytes: e.ORIGINAL_CACHE_BYTES,
+    mezzanines: e.MEZZANINES,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     s3: s3Config(e),
     sources: {

@@ -27,8 +27,21 @@ export interface StoredVariant {
 
 /** Where a replica finds, keeps and drops variants made by any replica. */
 export interface VariantStore {
-  get(sha256: string, canonical: string, requested: string): Promise<StoredVariant | undefined>;
-  put(sha256: string, canonical: string, requested: string, data: Uint8Array, format: string): Promise<void>;
+  /** `pipeline`: the variant's pipeline version (disk-cache.ts variantPipeline); another one is a miss. */
+  get(
+    sha256: string,
+    canonical: string,
+    requested: string,
+    pipeline?: string,
+  ): Promise<StoredVariant | undefined>;
+  put(
+    sha256: string,
+    canonical: string,
+    requested: string,
+    data: Uint8Array,
+    format: string,
+    pipeline?: string,
+  ): Promise<void>;
   /** Every variant stored for a source. */
   list(sha256: string): Promise<RequestedVariant[]>;
   /** Drop every variant of a source (its image was deleted). */
@@ -76,14 +89,19 @@ export class S3VariantStore implements VariantStore {
     }
   }
 
-  async get(sha256: string, canonical: string, requested: string): Promise<StoredVariant | undefined> {
+  async get(
+    sha256: string,
+    canonical: string,
+    requested: string,
+    pipeline = PIPELINE_VERSION,
+  ): Promise<StoredVariant | undefined> {
     const key = this.keyFor(sha256, canonical, requested);
     try {
       const res = await this.options.client.send(
         new GetObjectCommand({ Bucket: this.options.bucket, Key: key }),
       );
       const format = res.Metadata?.format;
-      if (!res.Body || !format || res.Metadata?.pipeline !== PIPELINE_VERSION) return undefined;
+      if (!res.Body || !format || res.Metadata?.pipeline !== pipeline) return undefined;
       return { data: Buffer.from(await res.Body.transformToByteArray()), format };
     } catch (err) {
       if (isNotFound(err)) return undefined;
@@ -97,6 +115,7 @@ export class S3VariantStore implements VariantStore {
     requested: string,
     data: Uint8Array,
     format: string,
+    pipeline = PIPELINE_VERSION,
   ): Promise<void> {
     const key = this.keyFor(sha256, canonical, requested);
     await this.call('PutObject', key, () =>
@@ -107,7 +126,7 @@ export class S3VariantStore implements VariantStore {
           Body: data,
           ContentLength: data.byteLength,
           ContentType: 'application/octet-stream',
-          Metadata: { format, pipeline: PIPELINE_VERSION },
+          Metadata: { format, pipeline },
         }),
       ),
     );

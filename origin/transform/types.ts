@@ -23,6 +23,12 @@ export interface TransformRequest {
   /** The edge's capability class, used when `options.f` is absent or `auto`. Default `jpeg`. */
   autoClass?: FormatClass;
   limits?: Partial<TransformLimits>;
+  /**
+   * Plan against these display dimensions instead of the input's: the input is a smaller
+   * rendition (the mezzanine) of an original of this size, so the output is the one the original
+   * would give. Only for an input that needs no orientation and holds enough pixels.
+   */
+  planAs?: { width: number; height: number };
 }
 
 export interface TransformResult {

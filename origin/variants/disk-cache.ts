@@ -25,6 +25,15 @@ export interface VariantCacheOptions {
 /** Bump when the pipeline's output for the same options changes, to stop serving stale variants. */
 export const PIPELINE_VERSION = '1';
 
+/**
+ * The pipeline version of one variant: PIPELINE_VERSION for a variant made from the original,
+ * `<PIPELINE_VERSION>+m<MEZZANINE_VERSION>` for one made from the mezzanine (origin/mezzanine/),
+ * so the two never share a cache entry or an ETag.
+ */
+export function variantPipeline(mezzanineVersion: string | undefined): string {
+  return mezzanineVersion === undefined ? PIPELINE_VERSION : `${PIPELINE_VERSION}+m${mezzanineVersion}`;
+}
+
 /** Per source: the variants requested of this origin, kept through eviction and restarts. */
 export const REQUESTED_FILE = 'requested.tsv';
 
@@ -74,8 +83,8 @@ export class VariantCache {
   }
 
   /** Stable file name (without extension) for one variant of one source. */
-  private keyFor(sourceSha: string, canonical: string, requested: string): string {
-    const hash = createHash('sha256').update(`${PIPELINE_VERSION}\n${canonical}\n${requested}`).digest('hex');
+  private keyFor(sourceSha: string, canonical: string, requested: string, pipeline: string): string {
+    const hash = createHash('sha256').update(`${pipeline}\n${canonical}\n${requested}`).digest('hex');
     return join(this.options.dir, sourceSha.slice(0, 2), sourceSha, hash.slice(0, 32));
   }
 
@@ -84,8 +93,9 @@ export class VariantCache {
     sourceSha: string,
     canonical: string,
     requested: string,
+    pipeline = PIPELINE_VERSION,
   ): Promise<{ data: Buffer; format: string } | undefined> {
-    const key = this.keyFor(sourceSha, canonical, requested);
+    const key = this.keyFor(sourceSha, canonical, requested, pipeline);
     const entry = this.index.get(key);
     if (entry) {
       try {
@@ -107,8 +117,9 @@ export class VariantCache {
     requested: string,
     data: Uint8Array,
     format: string,
+    pipeline = PIPELINE_VERSION,
   ): Promise<void> {
-    const key = this.keyFor(sourceSha, canonical, requested);
+    const key = this.keyFor(sourceSha, canonical, requested, pipeline);
     const sourceDir = join(this.options.dir, sourceSha.slice(0, 2), sourceSha);
     await mkdir(sourceDir, { recursive: true });
     // A variant not on disk yet (new, or evicted and made again) is recorded; duplicates are

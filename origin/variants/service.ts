@@ -12,10 +12,12 @@ import { SOURCE_PREFIX } from '../../shared/sources/index.js';
 import type { Db } from '../db/driver.js';
 import { getImage } from '../db/images.js';
 import { type OriginalInfo, originalInfo } from '../images/record.js';
+import { MEZZANINE_VERSION, type OriginalFacts, usesMezzanine } from '../mezzanine/policy.js';
+import type { Mezzanines } from '../mezzanine/service.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { OriginalStore } from '../storage/originals.js';
 import { CONTENT_TYPES, transform } from '../transform/index.js';
-import { PIPELINE_VERSION, type VariantCache } from './disk-cache.js';
+import { PIPELINE_VERSION, type VariantCache, variantPipeline } from './disk-cache.js';
 import { ImageIdCache } from './id-cache.js';
 import { INFO_CONTENT_TYPE, INFO_FORMAT, infoDocument, outputInfo, sourceOriginalInfo } from './info.js';
 import { SingleFlight } from './single-flight.js';
@@ -38,6 +40,8 @@ export interface Variant {
   /** hit: tier 1; tier2: the shared bucket, made by any replica; shared: joined a flight here. */
   cache: 'hit' | 'tier2' | 'miss' | 'shared';
   transformMs: number | undefined;
+  /** The variant's pipeline version (variantPipeline): it is part of its ETag. */
+  pipeline: string;
 }
 
 export interface VariantServiceDeps {
@@ -54,7 +58,12 @@ export interface VariantServiceDeps {
   tier2?: Tier2;
   /** Deletes seen by every replica, and the id TTL while they are (absent: 10 s, this replica only). */
   invalidation?: IdInvalidation;
+  /** Cold variants decode the original's mezzanine when it holds enough pixels (absent: never). */
+  mezzanines?: Mezzanines;
 }
+
+/** How many originals' facts (for the mezzanine decision) are kept in memory. */
+const FACTS_HELD = 10_000;
 
 /** What the service needs of coordination/invalidation.ts. */
 export interface IdInvalidation {
@@ -68,6 +77,8 @@ export class VariantService {
   private readonly flights = new SingleFlight<Made>();
 
   private readonly ids: ImageIdCache;
+  /** sha256 → the original's facts (immutable: a function of the bytes); see factsOf. */
+  private readonly facts = new Map<string, OriginalFacts>();
 
   constructor(private readonly deps: VariantServiceDeps) {
     const invalidation = deps.invalidation;
@@ -79,9 +90,14 @@ export class VariantService {
   }
 
   /** Strong validator for a variant, known before any bytes are produced. */
-  static etag(sha256: string, canonical: string, requested: RequestedFormat): string {
+  static etag(
+    sha256: string,
+    canonical: string,
+    requested: RequestedFormat,
+    pipeline: string = PIPELINE_VERSION,
+  ): string {
     const h = createHash('sha256')
-      .update(`${PIPELINE_VERSION}\n${sha256}\n${canonical}\n${formatLabel(requested)}`)
+      .update(`${pipeline}\n${sha256}\n${canonical}\n${formatLabel(requested)}`)
       .digest('base64url');
     return `"${h.slice(0, 27)}"`;
   }
@@ -107,6 +123,7 @@ export class VariantService {
 
   private drop(id: string, sha256: string | undefined): void {
     this.ids.forget(id);
+    if (sha256) this.facts.delete(sha256);
     if (sha256) void this.deps.variantCache.removeSource(sha256).catch(() => {});
   }
 
@@ -114,7 +131,37 @@ export class VariantService {
     if (isInfoRequest(req.options)) {
       return this.cached(req, sha256, () => this.describe(req, sha256));
     }
-    return this.cached(req, sha256, (storeInTier2) => this.produce(req, sha256, storeInTier2));
+    const facts = this.deps.mezzanines ? await this.factsOf(req.id, sha256) : undefined;
+    const mezzanine = facts !== undefined && usesMezzanine(facts, req.options) ? facts : undefined;
+    const pipeline = variantPipeline(mezzanine ? MEZZANINE_VERSION : undefined);
+    return this.cached(
+      req,
+      sha256,
+      (storeInTier2) => this.produce(req, sha256, mezzanine, storeInTier2),
+      pipeline,
+    );
+  }
+
+  /**
+   * An uploaded original's facts (its image row), for the mezzanine decision; undefined for a
+   * remote source's bytes (no row: they are served from the original).
+   */
+  private async factsOf(id: string, sha256: string): Promise<OriginalFacts | undefined> {
+    if (id.startsWith(SOURCE_PREFIX)) return undefined;
+    const held = this.facts.get(sha256);
+    if (held) return held;
+    const row = await getImage(this.deps.db, id);
+    if (!row || row.sha256 !== sha256) throw new ImgedgeError('not_found', 'No such image');
+    const facts: OriginalFacts = {
+      width: row.width,
+      height: row.height,
+      frames: row.frames,
+      hasAlpha: row.hasAlpha,
+      format: row.format,
+    };
+    if (this.facts.size >= FACTS_HELD) this.facts.clear();
+    this.facts.set(sha256, facts);
+    return facts;
   }
 
   /** Tier 1 → single-flight → [tier 2 → make]: one variant (image or f=json document). */
@@ -122,9 +169,10 @@ export class VariantService {
     req: VariantRequest,
     sha256: string,
     make: (storeInTier2?: (made: Made) => Promise<void>) => Promise<Made>,
+    pipeline: string = PIPELINE_VERSION,
   ): Promise<Variant> {
     const label = formatLabel(req.requested);
-    const cached = await this.deps.variantCache.get(sha256, req.canonical, label);
+    const cached = await this.deps.variantCache.get(sha256, req.canonical, label, pipeline);
     if (cached) {
       return {
         data: cached.data,
@@ -132,13 +180,14 @@ export class VariantService {
         contentType: contentType(cached.format),
         cache: 'hit',
         transformMs: undefined,
+        pipeline,
       };
     }
-    const key = `${sha256}/${req.canonical}/${label}`;
+    const key = `${pipeline}/${sha256}/${req.canonical}/${label}`;
     const { tier2 } = this.deps;
     const { promise, shared } = this.flights.do(key, () =>
       tier2
-        ? tier2.fetchOrProduce(key, { canonical: req.canonical, requested: label }, sha256, make)
+        ? tier2.fetchOrProduce(key, { canonical: req.canonical, requested: label, pipeline }, sha256, make)
         : make(),
     );
     const made = await promise;
@@ -148,6 +197,7 @@ export class VariantService {
       contentType: contentType(made.format),
       cache: shared ? 'shared' : made.ms === undefined ? 'tier2' : 'miss',
       transformMs: made.ms,
+      pipeline,
     };
   }
 
@@ -187,12 +237,17 @@ export class VariantService {
     return bytes;
   }
 
-  /** Transform and keep in tier 1; `storeInTier2` then keeps it in tier 2 too (see tier2.ts). */
+  /**
+   * Transform and keep in tier 1; `storeInTier2` then keeps it in tier 2 too (see tier2.ts). With
+   * `mezzanine` (the original's facts), from the mezzanine, made first if it is missing (lazily).
+   */
   private async produce(
     req: VariantRequest,
     sha256: string,
+    mezzanine: OriginalFacts | undefined,
     storeInTier2?: (made: Made) => Promise<void>,
   ): Promise<Made> {
+    const pipeline = variantPipeline(mezzanine ? MEZZANINE_VERSION : undefined);
     const { metrics } = this.deps;
     return this.deps.pool
       .run(async () => {
@@ -200,9 +255,12 @@ export class VariantService {
         // Transforms are counted and timed by the requested format, whether they succeed or fail.
         const label = formatLabel(req.requested);
         try {
+          const input = mezzanine && (await this.deps.mezzanines?.ensure(sha256, mezzanine));
           const result = await transform({
-            // Read the original once; the header read and the decode both work from this buffer.
-            input: await this.readOriginal(sha256),
+            // Read the source once; the header read and the decode both work from this buffer.
+            input: input || (await this.readOriginal(sha256)),
+            // The mezzanine is planned as the original it stands for: the same output.
+            ...(input && mezzanine ? { planAs: { width: mezzanine.width, height: mezzanine.height } } : {}),
             options: req.options,
             ...(req.requested.kind === 'auto' ? { autoClass: req.requested.class } : {}),
             limits: {
@@ -215,7 +273,14 @@ export class VariantService {
           const ms = performance.now() - started;
           metrics.transforms.inc({ format: label, result: 'ok' });
           metrics.transformDuration.observe({ format: label }, ms / 1000);
-          await this.deps.variantCache.put(sha256, req.canonical, label, result.data, result.format);
+          await this.deps.variantCache.put(
+            sha256,
+            req.canonical,
+            label,
+            result.data,
+            result.format,
+            pipeline,
+          );
           return { data: result.data, format: result.format, ms };
         } catch (err) {
           metrics.transforms.inc({ format: label, result: 'error' });

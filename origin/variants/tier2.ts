@@ -19,6 +19,13 @@ export interface Made {
   ms: number | undefined;
 }
 
+/** A variant's key in tier 2; `pipeline` absent: PIPELINE_VERSION (made from the original). */
+interface VariantKey {
+  canonical: string;
+  requested: string;
+  pipeline?: string | undefined;
+}
+
 export type Tier2Event = 'hit' | 'miss' | 'error' | 'put' | 'put_error';
 
 /** ReplicaSingleFlight<Made>, as far as tier 2 uses it. */
@@ -45,30 +52,31 @@ export class Tier2 {
    */
   async fetchOrProduce(
     key: string,
-    req: { canonical: string; requested: string },
+    req: VariantKey,
     sha256: string,
     produce: (storeInTier2: (made: Made) => Promise<void>) => Promise<Made>,
   ): Promise<Made> {
-    const fetchExisting = () => this.fetch(sha256, req.canonical, req.requested);
+    const fetchExisting = () => this.fetch(sha256, req);
     const found = await fetchExisting();
     if (found) return found;
     const { flight } = this.options;
     if (!flight) {
       return produce(async (made) => {
-        void this.store(sha256, req.canonical, req.requested, made);
+        void this.store(sha256, req, made);
       });
     }
     return flight.run(key, {
       fetchExisting,
-      produce: () => produce((made) => this.store(sha256, req.canonical, req.requested, made)),
+      produce: () => produce((made) => this.store(sha256, req, made)),
     });
   }
 
-  private async fetch(sha256: string, canonical: string, requested: string): Promise<Made | undefined> {
+  private async fetch(sha256: string, req: VariantKey): Promise<Made | undefined> {
     const { store, cache, onEvent, onError } = this.options;
+    const { canonical, requested, pipeline } = req;
     let found: Awaited<ReturnType<VariantStore['get']>>;
     try {
-      found = await store.get(sha256, canonical, requested);
+      found = await store.get(sha256, canonical, requested, pipeline);
     } catch (err) {
       onEvent?.('error');
       onError?.(err, 'get');
@@ -76,14 +84,14 @@ export class Tier2 {
     }
     onEvent?.(found ? 'hit' : 'miss');
     if (!found) return undefined;
-    await cache.put(sha256, canonical, requested, found.data, found.format).catch(() => {});
+    await cache.put(sha256, canonical, requested, found.data, found.format, pipeline).catch(() => {});
     return { data: found.data, format: found.format, ms: undefined };
   }
 
-  private async store(sha256: string, canonical: string, requested: string, made: Made): Promise<void> {
+  private async store(sha256: string, req: VariantKey, made: Made): Promise<void> {
     const { store, onEvent, onError } = this.options;
     try {
-      await store.put(sha256, canonical, requested, made.data, made.format);
+      await store.put(sha256, req.canonical, req.requested, made.data, made.format, req.pipeline);
       onEvent?.('put');
     } catch (err) {
       onEvent?.('put_error');

@@ -8,6 +8,7 @@ import { getImage, listImages } from '../../db/images.js';
 import { deleteImage } from '../../images/delete.js';
 import { toRecord } from '../../images/record.js';
 import { uploadImage } from '../../images/upload.js';
+import type { Mezzanines } from '../../mezzanine/service.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { OriginalStore } from '../../storage/originals.js';
 import type { VariantStore } from '../../storage/variant-store.js';
@@ -30,6 +31,8 @@ export interface ImageRouteDeps {
   cursors: CursorSealer;
   pool: WorkPool;
   variantService: VariantService;
+  /** After a new upload, its mezzanine is made in the background (never delaying the 201). */
+  mezzanines?: Mezzanines | undefined;
 }
 
 /** /images routes; authentication and scopes are applied by the caller (see app.ts). */
@@ -44,6 +47,7 @@ export function imageRoutes(deps: ImageRouteDeps) {
       if (created) deps.metrics.uploadBytes.inc(row.bytes);
       c.var.log.info({ image_id: row.id, sha256: row.sha256, bytes: row.bytes, created }, 'upload');
       if (created) c.header('location', `${c.req.path.replace(/\/$/, '')}/${row.id}`);
+      if (created) deps.mezzanines?.schedule(row.sha256, row);
       return c.json(toRecord(row, deps.publicBaseUrl), created ? 201 : 200);
     } catch (err) {
       deps.metrics.uploads.inc({ result: 'rejected' });

@@ -122,7 +122,7 @@ export function variantRoutes(variantService: VariantService, sourceCache: Sourc
     return new Response(c.req.method === 'HEAD' ? null : variant.data, {
       status: 200,
       headers: {
-        etag: VariantService.etag(sha256, canonical, requested),
+        etag: VariantService.etag(sha256, canonical, requested, variant.pipeline),
         'cache-control': cacheControl,
         'x-content-type-options': 'nosniff',
         'content-type': variant.contentType,
