@@ -4,6 +4,7 @@
  * one, so variants made from it are tagged as the original's are), alpha kept; no other metadata.
  */
 import sharp from 'sharp';
+import { toTransformError } from '../transform/errors.js';
 import { decoderOptions } from '../transform/steps/load.js';
 import { MEZZANINE_EDGE, mezzanineShape, type OriginalFacts } from './policy.js';
 
@@ -14,13 +15,22 @@ export async function makeMezzanine(
 ): Promise<Buffer | undefined> {
   const shape = mezzanineShape(facts);
   if (!shape) return undefined;
+  try {
+    return await encode(original, shape.format, maxInputPixels);
+  } catch (err) {
+    // Undecodable, over the pixel cap…: the ImgedgeError a transform would give.
+    throw toTransformError(err);
+  }
+}
+
+async function encode(original: Buffer, format: 'jpeg' | 'png', maxInputPixels: number): Promise<Buffer> {
   const image = sharp(original, decoderOptions({ maxInputPixels }))
     .autoOrient()
     .resize({ width: MEZZANINE_EDGE, height: MEZZANINE_EDGE, fit: 'inside', withoutEnlargement: true })
     .toColourspace('srgb');
   const { hasProfile } = await sharp(original).metadata();
   if (hasProfile) image.withIccProfile('srgb');
-  return shape.format === 'png'
+  return format === 'png'
     ? image.png({ compressionLevel: 0, adaptiveFiltering: false }).toBuffer()
     : image.jpeg({ quality: 92, chromaSubsampling: '4:4:4' }).toBuffer();
 }
