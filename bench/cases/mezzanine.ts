@@ -71,8 +71,15 @@ function coldOp(origin: Origin, id: string, first: number, f: string): Op {
   };
 }
 
+const WHITE = { r: 255, g: 255, b: 255, alpha: 1 };
+
+/** The encoder, after the pipeline's flatten on white for jpeg output (background.ts). */
 function encoderFor(f: OutputFormat) {
-  return (image: Sharp) => image.toFormat(f, ENCODER_DEFAULTS[f as 'webp' | 'avif' | 'jpeg']);
+  return (image: Sharp) =>
+    (f === 'jpeg' ? image.flatten({ background: WHITE }) : image).toFormat(
+      f,
+      ENCODER_DEFAULTS[f as 'webp' | 'avif' | 'jpeg'],
+    );
 }
 
 function rawOp(source: CorpusImage, first: number, f: OutputFormat): Op {
