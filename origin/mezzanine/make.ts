@@ -16,21 +16,19 @@ export async function makeMezzanine(
   const shape = mezzanineShape(facts);
   if (!shape) return undefined;
   try {
-    return await encode(original, shape.format, maxInputPixels);
+    return await encode(original, maxInputPixels);
   } catch (err) {
     // Undecodable, over the pixel cap…: the ImgedgeError a transform would give.
     throw toTransformError(err);
   }
 }
 
-async function encode(original: Buffer, format: 'jpeg' | 'png', maxInputPixels: number): Promise<Buffer> {
+async function encode(original: Buffer, maxInputPixels: number): Promise<Buffer> {
   const image = sharp(original, decoderOptions({ maxInputPixels }))
     .autoOrient()
     .resize({ width: MEZZANINE_EDGE, height: MEZZANINE_EDGE, fit: 'inside', withoutEnlargement: true })
     .toColourspace('srgb');
   const { hasProfile } = await sharp(original).metadata();
   if (hasProfile) image.withIccProfile('srgb');
-  return format === 'png'
-    ? image.png({ compressionLevel: 0, adaptiveFiltering: false }).toBuffer()
-    : image.jpeg({ quality: 92, chromaSubsampling: '4:4:4' }).toBuffer();
+  return image.png({ compressionLevel: 0, adaptiveFiltering: false }).toBuffer();
 }

@@ -3,9 +3,11 @@
  * bounded size, stored beside it, that cold variants decode instead of the original when it holds
  * enough pixels. Chosen by measurement (bench/mezzanine-formats.ts, table in bench/README.md):
  * - long edge MEZZANINE_EDGE (2048 px), never enlarged;
- * - opaque: JPEG q92 4:4:4 (≈1.2 MB for the 12 MP corpus photo; sharp's JPEG shrink-on-load still
- *   applies, so a 800 px variant decodes 1024 px); with alpha: PNG at compression level 0
- *   (stored deflate: decoding is a copy, 4× cheaper than the zlib-9 original's; big, 4 B/pixel).
+ * - PNG at compression level 0 (stored deflate, no filtering: decoding is little more than a copy),
+ *   opaque or with alpha. It was both the fastest to decode and the only 2048 px candidate whose
+ *   every served width kept pixel SSIM ≥ 0.99 (12 MP photo: 0.9923 worst; JPEG q92 4:4:4 0.9841,
+ *   q95 0.9890 at 1860 px). The price is size: 3 or 4 bytes a pixel (≈9 MB for 2048×1536 RGB,
+ *   ≈16 MB for 2000×2000 RGBA), more than the camera JPEG it stands for.
  * - Sources it does not help get none: animations and multi-page files; an opaque source whose
  *   long edge is within MIN_GAIN of MEZZANINE_EDGE (a JPEG that size already decodes about as
  *   cheaply), any source with a long edge of at most MIN_EDGE px.
@@ -45,7 +47,7 @@ export interface MezzanineShape {
   height: number;
   /** Mezzanine pixels per original pixel (≤ 1). */
   scale: number;
-  format: 'jpeg' | 'png';
+  format: 'png';
 }
 
 export function mezzanineShape(facts: OriginalFacts): MezzanineShape | undefined {
@@ -58,7 +60,7 @@ export function mezzanineShape(facts: OriginalFacts): MezzanineShape | undefined
     width: Math.max(1, Math.round(facts.width * scale)),
     height: Math.max(1, Math.round(facts.height * scale)),
     scale,
-    format: facts.hasAlpha ? 'png' : 'jpeg',
+    format: 'png',
   };
 }
 

@@ -101,12 +101,12 @@ async function isRed(data: Buffer): Promise<boolean> {
 }
 
 describeDb('mezzanines through the origin', () => {
-  it('after the 201, a 2048 px sRGB JPEG mezzanine appears beside the original', async () => {
+  it('after the 201, a 2048 px sRGB PNG mezzanine appears beside the original', async () => {
     const token = await ownerToken(origin, 'mezz-bg');
     const record = await upload(await bigJpeg(1), token);
     const mezz = await waitFor('the background mezzanine', () => store.get(record.sha256));
     const meta = await sharp(mezz).metadata();
-    expect([meta.format, meta.width, meta.height, meta.orientation]).toEqual(['jpeg', 2048, 1536, undefined]);
+    expect([meta.format, meta.width, meta.height, meta.orientation]).toEqual(['png', 2048, 1536, undefined]);
     expect(await origin.metric('imgedge_mezzanine_total', { event: 'made' })).toBeGreaterThanOrEqual(1);
   });
 
