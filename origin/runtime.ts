@@ -13,6 +13,8 @@ import { measuredDb } from './db/measured.js';
 import { migrate } from './db/migrate.js';
 import type { PgliteDatabase } from './db/pglite.js';
 import { createApp } from './http/app.js';
+import { Mezzanines } from './mezzanine/service.js';
+import { createMezzanineStore } from './mezzanine/store.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import type { HealthCheck } from './ops/health.js';
@@ -180,6 +182,17 @@ export async function createRuntime(
         onError: (err, operation) =>
           logger.warn({ err, operation }, 'variant tier 2 unavailable; serving from tier 1 and transforms'),
       });
+    const mezzanines = config.mezzanines
+      ? new Mezzanines({
+          store: createMezzanineStore(config),
+          originals,
+          pool,
+          maxInputPixels: config.maxInputPixels,
+          onEvent: (event) => metrics.mezzanines.inc({ event }),
+          onError: (err, sha256) =>
+            logger.warn({ err, sha256 }, 'mezzanine not made; variants use the original'),
+        })
+      : undefined;
     const variantService = new VariantService({
       db,
       originals,
@@ -194,6 +207,7 @@ export async function createRuntime(
       watermarkCacheBytes: config.watermarks.cacheBytes,
       ...(tier2 ? { tier2 } : {}),
       ...(coordination ? { invalidation: coordination.invalidation } : {}),
+      ...(mezzanines ? { mezzanines } : {}),
     });
     const sources = createSources(config, logger, {
       db,
@@ -204,6 +218,7 @@ export async function createRuntime(
       pool,
       metrics,
       coordination,
+      mezzanines,
     });
     sourceFetcher = sources.fetcher;
     const checks: HealthCheck[] = [
@@ -237,6 +252,7 @@ export async function createRuntime(
       variantCache,
       variantStore,
       variantService,
+      mezzanines,
       sourceCache: sources.cache,
       signing: { ...config.signing, sources: config.sources.bases },
       cursors: new CursorSealer(config.secretKey),

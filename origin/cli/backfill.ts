@@ -1,6 +1,7 @@
 /**
  * Backfills for data older than the code that writes it:
  *   npm run backfill -- placeholders [--batch-size 100] [--concurrency 2]
+ *   npm run backfill -- mezzanines [--batch-size 100]
  *   (in the container image: node dist/origin/cli/backfill.js placeholders)
  *
  * Runs with the origin's environment (the same variables: database, UPLOAD_DIR or S3_*,
@@ -16,7 +17,8 @@ import { ConfigError, loadConfig } from '../config/load.js';
 import { storageFailureMessage } from '../storage/originals.js';
 
 const USAGE = `usage:
-  backfill placeholders [--batch-size N (1..1000, default 100)] [--concurrency N (1..32, default 2)]`;
+  backfill placeholders [--batch-size N (1..1000, default 100)] [--concurrency N (1..32, default 2)]
+  backfill mezzanines [--batch-size N (1..1000, default 100)]`;
 
 class UsageError extends Error {}
 
@@ -38,10 +40,11 @@ function parseCommand(argv: string[]) {
   const { positionals, values } = parsed;
   if (values.help) return 'help' as const;
   const [what, ...rest] = positionals;
-  if (what !== 'placeholders')
+  if (what !== 'placeholders' && what !== 'mezzanines')
     throw new UsageError(what ? `unknown backfill "${what}"` : 'missing what to backfill');
   if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
   return {
+    what,
     batchSize: count('batch-size', values['batch-size'], 100, 1000),
     concurrency: count('concurrency', values.concurrency, 2, 32),
   };
@@ -85,6 +88,24 @@ async function main(argv: string[]): Promise<number> {
     await migrate(db);
     // The bucket itself: no cache of originals (each is read once).
     const originals = createOriginalStore({ ...config, originalCacheBytes: 0 });
+    if (command.what === 'mezzanines') {
+      const [{ backfillMezzanines }, { createMezzanineStore }] = await Promise.all([
+        import('../mezzanine/backfill.js'),
+        import('../mezzanine/store.js'),
+      ]);
+      const report = await backfillMezzanines(
+        { db, originals, store: createMezzanineStore(config), maxInputPixels: config.maxInputPixels },
+        {
+          batchSize: command.batchSize,
+          onBatch: ({ failures, ...counts }) => line({ ...counts, failed: failures.length }),
+        },
+      );
+      for (const f of report.failures)
+        process.stderr.write(`backfill: ${f.sha256}: ${f.code}: ${f.message}\n`);
+      const { failures, ...counts } = report;
+      line({ done: true, ...counts, failed: failures.length });
+      return failures.length === 0 ? 0 : 1;
+    }
     line({ pending: await pendingPlaceholders(db) });
     const report = await backfillPlaceholders(
       { db, originals, maxInputPixels: config.maxInputPixels },

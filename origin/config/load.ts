@@ -39,6 +39,8 @@ export interface Config {
   variantCacheBytes: number;
   /** In-memory cache of originals read from S3 (0: off). */
   originalCacheBytes: number;
+  /** MEZZANINES: make and use mezzanines (origin/mezzanine/). */
+  mezzanines: boolean;
   shutdownTimeoutMs: number;
   /** Object storage for originals; undefined: the local UPLOAD_DIR. */
   s3: S3Config | undefined;
@@ -164,6 +166,7 @@ export function loadConfig(source: Source = process.env): Config {
     eagerPresets: e.EAGER_PRESETS.map((name) => e.PRESETS.get(name)!),
     variantCacheBytes: e.VARIANT_CACHE_BYTES,
     originalCacheBytes: e.ORIGINAL_CACHE_BYTES,
+    mezzanines: e.MEZZANINES,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     s3: s3Config(e),
     sources: {

@@ -219,6 +219,8 @@ export const envSchema = z
     VARIANT_CACHE_BYTES: bytes.default(1024 ** 3),
     // In-memory cache of originals read from S3 (0: off); unused with local originals.
     ORIGINAL_CACHE_BYTES: bytesOrOff.default(256 * 1024 ** 2),
+    // Mezzanines (issue 15): made after uploads, decoded by cold variants that need few pixels.
+    MEZZANINES: bool.default(false),
     SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
 
     // POST /api/v1/sign: the edge's SIGNING_KEY (unset: the route answers 503).

@@ -7,6 +7,7 @@ import type { Sources } from '../../shared/sources/index.js';
 import type { TokenKeys } from '../auth/keys.js';
 import type { CursorSealer } from '../db/cursor.js';
 import type { Db } from '../db/driver.js';
+import type { Mezzanines } from '../mezzanine/service.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { HealthCheck } from '../ops/health.js';
@@ -52,6 +53,8 @@ export interface AppDeps {
   /** Tier 2 of the variants (S3 only). */
   variantStore?: VariantStore | undefined;
   variantService: VariantService;
+  /** Mezzanines: made in the background after an upload, removed with their original. */
+  mezzanines?: Mezzanines | undefined;
   /** Remote sources (SOURCES); their variants and their purge. */
   sourceCache: SourceCache;
   /** POST /sign: SIGNING_KEY, PRESETS and SOURCES, as the edge has them. */

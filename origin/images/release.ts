@@ -15,6 +15,8 @@ export interface ReleaseDeps {
   variantCache: VariantCache;
   /** Tier 2 (the shared bucket), when there is one. */
   variantStore?: VariantStore | undefined;
+  /** The originals' mezzanines (origin/mezzanine/): one goes with its original. */
+  mezzanines?: { remove(sha256: string): Promise<void> } | undefined;
 }
 
 export interface Released {
@@ -27,13 +29,14 @@ export interface Released {
 /**
  * In the caller's transaction, after it dropped its own reference: lock the bytes (lockSource, so
  * an upload or a source fetch committing the same bytes waits), list their variants, and remove
- * bytes and variants when they are unreferenced.
+ * bytes (the original and its mezzanine) and variants when they are unreferenced.
  */
 export async function releaseOriginal(deps: ReleaseDeps, tx: Db, sha256: string): Promise<Released> {
   await lockSource(tx, sha256);
   const variants = await madeVariants(deps, sha256);
   if (await originalReferenced(tx, sha256)) return { variants, removed: false };
   await deps.originals.remove(sha256);
+  await deps.mezzanines?.remove(sha256);
   await deps.variantStore?.removeSource(sha256);
   await deps.variantCache.removeSource(sha256);
   return { variants, removed: true };

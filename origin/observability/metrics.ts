@@ -130,6 +130,12 @@ export function createMetrics() {
       labelNames: ['event'] as const, // hit | miss | error | put | put_error
       registers,
     }),
+    mezzanines: new Counter({
+      name: 'imgedge_mezzanine_total',
+      help: 'Mezzanines made (after an upload, lazily, or by the backfill), originals that get none, background failures',
+      labelNames: ['event'] as const, // made | none | error
+      registers,
+    }),
     variantFlight: new Counter({
       name: 'imgedge_variant_flight_total',
       help: 'Single-flight across replicas: locks taken, waits, takeovers of dead holders, wait timeouts, local fallbacks',

@@ -1,9 +1,11 @@
 /** Remote sources' parts, from the config: the SSRF-safe fetcher and the cache in front of it. */
+
 import { formatSourceRef } from '../../shared/sources/index.js';
 import type { Config } from '../config/load.js';
 import type { Coordination } from '../coordination/coordination.js';
 import { ReplicaSingleFlight } from '../coordination/replica-single-flight.js';
 import type { Db } from '../db/driver.js';
+import type { ReleaseDeps } from '../images/release.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { OriginalStore } from '../storage/originals.js';
@@ -25,6 +27,8 @@ export interface SourceParts {
   pool: WorkPool;
   metrics: Metrics;
   coordination: Coordination | undefined;
+  /** A released original's mezzanine goes with it (an upload may share a source's bytes). */
+  mezzanines?: ReleaseDeps['mezzanines'];
 }
 
 /**
@@ -68,6 +72,7 @@ export function createSources(
     originals: parts.originals,
     variantCache: parts.variantCache,
     variantStore: parts.variantStore,
+    mezzanines: parts.mezzanines,
     ttlSeconds: sources.ttlSeconds,
     notFoundTtlSeconds: sources.notFoundTtlSeconds,
     flight:

@@ -249,3 +249,26 @@ export function finalSize(
 function px(value: number): number {
   return Math.max(1, Math.round(value));
 }
+
+/**
+ * How many output pixels the planned resize makes of one source pixel, along the axis that needs
+ * the most (the largest linear scale sharp applies): what decides whether a smaller rendition of
+ * the source (the mezzanine) holds enough pixels for this output. Undefined: no resize, the
+ * source's own pixels are needed (scale 1). A future pre-resize region (crop=) enters as the
+ * region's size in place of `srcWidth`/`srcHeight`: the scale is relative to what is resized.
+ */
+export function sourceScale(
+  plan: ResizePlan | undefined,
+  srcWidth: number,
+  srcHeight: number,
+  options: ImageOptions,
+): number {
+  if (!plan) return 1;
+  // The box is in the axes sharp resizes in: the rotated ones when the rotation runs first.
+  const [sw, sh] =
+    rotatesFirst(options) && isQuarterTurn(options) ? [srcHeight, srcWidth] : [srcWidth, srcHeight];
+  const rw = plan.width / sw;
+  const rh = plan.height / sh;
+  const scale = plan.fit === 'inside' || plan.fit === 'contain' ? Math.min(rw, rh) : Math.max(rw, rh);
+  return options.enlarge ? scale : Math.min(scale, 1);
+}

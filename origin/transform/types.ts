@@ -26,6 +26,12 @@ export interface TransformRequest {
   limits?: Partial<TransformLimits>;
   /** The watermark `options.wm` names, ready to draw (origin/watermarks/library.ts). */
   watermark?: WatermarkInput;
+  /**
+   * Plan against these display dimensions instead of the input's: the input is a smaller
+   * rendition (the mezzanine) of an original of this size, so the output is the one the original
+   * would give. Only for an input that needs no orientation and holds enough pixels.
+   */
+  planAs?: { width: number; height: number };
 }
 
 /** How a watermark is drawn: its definition less what names it. */

@@ -14,6 +14,8 @@ import type { Db } from '../db/driver.js';
 import { getImage } from '../db/images.js';
 import type { Focal } from '../images/focal.js';
 import { type OriginalInfo, originalInfo } from '../images/record.js';
+import { MEZZANINE_VERSION, type OriginalFacts, usesMezzanine } from '../mezzanine/policy.js';
+import type { Mezzanines } from '../mezzanine/service.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { OriginalStore } from '../storage/originals.js';
 import { CONTENT_TYPES, transform } from '../transform/index.js';
@@ -55,6 +57,14 @@ export interface Variant {
   revision: string;
 }
 
+/** What produce() makes a variant with beyond its request (inputsOf). */
+interface ProduceInputs {
+  revision: string;
+  watermark: WatermarkInput | undefined;
+  /** The original's facts when the variant is made from its mezzanine. */
+  mezzanine: OriginalFacts | undefined;
+}
+
 export interface VariantServiceDeps {
   db: Db;
   originals: OriginalStore;
@@ -73,6 +83,19 @@ export interface VariantServiceDeps {
   watermarks?: Watermarks;
   /** Bytes of decoded watermark pixels kept in memory (WATERMARK_CACHE_BYTES; default 64 MiB). */
   watermarkCacheBytes?: number;
+  /** Cold variants decode the original's mezzanine when it holds enough pixels (absent: never). */
+  mezzanines?: Mezzanines;
+}
+
+/** How many originals' facts (for the mezzanine decision) are kept in memory. */
+const FACTS_HELD = 10_000;
+
+/** A variant made from the mezzanine is another pipeline: its own revision (keys, ETag). */
+const MEZZANINE_REVISION = `m${MEZZANINE_VERSION}`;
+
+/** What a variant depends on beyond its source and options, '' for nothing. */
+function revisionOf(watermark: string | undefined, mezzanine: boolean): string {
+  return [mezzanine ? MEZZANINE_REVISION : '', watermark ?? ''].filter((part) => part !== '').join('+');
 }
 
 /** What the service needs of coordination/invalidation.ts. */
@@ -90,6 +113,9 @@ export class VariantService {
 
   /** The configured watermarks, decoded once (watermarks/library.ts). */
   readonly watermarks: WatermarkLibrary;
+
+  /** sha256 → the original's facts (immutable: a function of the bytes); see factsOf. */
+  private readonly facts = new Map<string, OriginalFacts>();
 
   constructor(private readonly deps: VariantServiceDeps) {
     this.watermarks = new WatermarkLibrary({
@@ -160,10 +186,47 @@ export class VariantService {
       assertKnownWatermark(req.options.wm, this.deps.watermarks ?? new Map());
       return this.cached(made, sha256, '', () => this.describe(req, made.canonical, sha256));
     }
-    const wm = req.options.wm === undefined ? undefined : await this.watermarks.resolve(req.options.wm);
-    return this.cached(made, sha256, wm?.revision ?? '', (storeInTier2) =>
-      this.produce(made, sha256, wm?.revision ?? '', wm?.input, storeInTier2),
+    const { revision, watermark, mezzanine } = await this.inputsOf(made, sha256);
+    return this.cached(made, sha256, revision, (storeInTier2) =>
+      this.produce(made, sha256, { revision, watermark, mezzanine }, storeInTier2),
     );
+  }
+
+  /**
+   * What an image variant is made with beyond its options: the watermark it names, and the
+   * original's mezzanine when it holds enough pixels (policy.ts) — both in its revision.
+   */
+  private async inputsOf(req: VariantRequest, sha256: string): Promise<ProduceInputs> {
+    const wm = req.options.wm === undefined ? undefined : await this.watermarks.resolve(req.options.wm);
+    const facts = this.deps.mezzanines ? await this.factsOf(req.id, sha256) : undefined;
+    const mezzanine = facts !== undefined && usesMezzanine(facts, req.options) ? facts : undefined;
+    return {
+      revision: revisionOf(wm?.revision, mezzanine !== undefined),
+      watermark: wm?.input,
+      mezzanine,
+    };
+  }
+
+  /**
+   * An uploaded original's facts (its image row), for the mezzanine decision; undefined for a
+   * remote source's bytes (no row: they are served from the original).
+   */
+  private async factsOf(id: string, sha256: string): Promise<OriginalFacts | undefined> {
+    if (id.startsWith(SOURCE_PREFIX)) return undefined;
+    const held = this.facts.get(sha256);
+    if (held) return held;
+    const row = await getImage(this.deps.db, id);
+    if (!row || row.sha256 !== sha256) throw new ImgedgeError('not_found', 'No such image');
+    const facts: OriginalFacts = {
+      width: row.width,
+      height: row.height,
+      frames: row.frames,
+      hasAlpha: row.hasAlpha,
+      format: row.format,
+    };
+    if (this.facts.size >= FACTS_HELD) this.facts.clear();
+    this.facts.set(sha256, facts);
+    return facts;
   }
 
   /**
@@ -175,13 +238,12 @@ export class VariantService {
   async warm(req: VariantRequest, sha256: string): Promise<Variant['cache'] | 'under_way'> {
     if (isInfoRequest(req.options)) throw new Error('warm() makes image variants, not f=json documents');
     const made = withStoredFocal(req, req.focal);
-    const wm = req.options.wm === undefined ? undefined : await this.watermarks.resolve(req.options.wm);
-    const revision = wm?.revision ?? '';
+    const inputs = await this.inputsOf(made, sha256);
     const variant = await this.cached(
       made,
       sha256,
-      revision,
-      (storeInTier2) => this.produce(made, sha256, revision, wm?.input, storeInTier2, { inSlot: true }),
+      inputs.revision,
+      (storeInTier2) => this.produce(made, sha256, inputs, storeInTier2, { inSlot: true }),
       { skipIfUnderWay: true },
     );
     return variant?.cache ?? 'under_way';
@@ -283,8 +345,7 @@ export class VariantService {
   private async produce(
     req: VariantRequest,
     sha256: string,
-    revision: string,
-    watermark: WatermarkInput | undefined,
+    { revision, watermark, mezzanine }: ProduceInputs,
     storeInTier2?: (made: Made) => Promise<void>,
     { inSlot = false }: { inSlot?: boolean } = {},
   ): Promise<Made> {
@@ -294,9 +355,13 @@ export class VariantService {
       // Transforms are counted and timed by the requested format, whether they succeed or fail.
       const label = formatLabel(req.requested);
       try {
+        // The mezzanine (made first if it is missing: lazily), else the original.
+        const input = mezzanine && (await this.deps.mezzanines?.ensure(sha256, mezzanine));
         const result = await transform({
-          // Read the original once; the header read and the decode both work from this buffer.
-          input: await this.readOriginal(sha256),
+          // Read the source once; the header read and the decode both work from this buffer.
+          input: input || (await this.readOriginal(sha256)),
+          // The mezzanine is planned as the original it stands for: the same output.
+          ...(input && mezzanine ? { planAs: { width: mezzanine.width, height: mezzanine.height } } : {}),
           options: req.options,
           ...(req.requested.kind === 'auto' ? { autoClass: req.requested.class } : {}),
           ...(watermark ? { watermark } : {}),

@@ -10,6 +10,7 @@ import { readImagePatch } from '../../images/focal.js';
 import { patchImage } from '../../images/patch.js';
 import { toRecord } from '../../images/record.js';
 import { uploadImage } from '../../images/upload.js';
+import type { Mezzanines } from '../../mezzanine/service.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { OriginalStore } from '../../storage/originals.js';
 import type { VariantStore } from '../../storage/variant-store.js';
@@ -36,6 +37,8 @@ export interface ImageRouteDeps {
   variantService: VariantService;
   /** EAGER_PRESETS: queued once the upload's 201 is decided (background.ts: never awaited here). */
   eager?: EagerPresets | undefined;
+  /** After a new upload, its mezzanine is made in the background (never delaying the 201). */
+  mezzanines?: Mezzanines | undefined;
 }
 
 /** /images routes; authentication and scopes are applied by the caller (see app.ts). */
@@ -51,6 +54,8 @@ export function imageRoutes(deps: ImageRouteDeps) {
       c.var.log.info({ image_id: row.id, sha256: row.sha256, bytes: row.bytes, created }, 'upload');
       if (created) c.header('location', `${c.req.path.replace(/\/$/, '')}/${row.id}`);
       // Queued, not awaited: failures are logged and counted by the background work, never answered.
+      // The mezzanine first: the eager presets queued after it may then decode it.
+      if (created) deps.mezzanines?.schedule(row.sha256, row);
       if (created && deps.eager?.enabled) void deps.eager.schedule(row.id, row.sha256);
       return c.json(toRecord(row, deps.publicBaseUrl), created ? 201 : 200);
     } catch (err) {

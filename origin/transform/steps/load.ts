@@ -1,7 +1,7 @@
 /**
  * Load: read the header (no pixel decoded), make the plan once (plan.ts), enforce the pixel cap
  * and the work limits (frames kept, output pixels: limits.ts), and open the one sharp pipeline
- * every later step configures: all frames only when they are kept, else the first; the decoder
+ * every later step configures (planned against `planAs`, the original's size, for a mezzanine): all frames only when they are kept, else the first; the decoder
  * aborts on errors and truncation; the processing timeout starts here.
  */
 import sharp, { type Sharp, type SharpOptions } from 'sharp';
@@ -27,13 +27,14 @@ export function headerOptions(): SharpOptions {
 }
 
 export async function load(req: TransformRequest, limits: TransformLimits): Promise<TransformContext> {
-  const source = toSourceInfo(await readMetadata(sharp(req.input, headerOptions())));
+  const read = toSourceInfo(await readMetadata(sharp(req.input, headerOptions())));
+  const source = req.planAs ? { ...read, ...req.planAs } : read;
   if (req.options.wm !== undefined && req.watermark === undefined) {
     throw new Error(`watermark ${req.options.wm} asked for, but none was handed to the transform`);
   }
   const plan = planTransform(req.options, source, req.autoClass ?? 'jpeg', req.watermark?.definition);
   const frames = plan.keepFrames ? source.pages : 1;
-  assertPixelCap(source.width, source.height, frames, limits.maxInputPixels);
+  assertPixelCap(read.width, read.height, frames, limits.maxInputPixels);
   assertWorkLimits(source, plan, limits);
   const image: Sharp = sharp(req.input, { ...decoderOptions(limits), animated: plan.keepFrames });
   image.timeout({ seconds: timeoutSeconds(limits) });

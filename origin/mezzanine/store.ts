@@ -1,0 +1,138 @@
+/**
+ * Where mezzanines live: beside the originals, content-addressed by the original's sha256 and the
+ * mezzanine version — UPLOAD_DIR/mezzanines/v<N>/ab/cd/<sha256> locally,
+ * `${S3_PREFIX}mezzanines/v<N>/ab/cd/<sha256>` in the bucket. The key alone says whether one
+ * exists: no database state, so every replica sees the same thing. A write is durable before it
+ * is visible (local: fsync + rename; S3: one PutObject with the bytes' SHA-256 verified by the
+ * store). Missing is `undefined`; a failing store is StorageUnavailableError.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { Config } from '../config/load.js';
+import { renameDurable } from '../storage/fs-atomic.js';
+import { originalKey, StorageUnavailableError } from '../storage/originals.js';
+import { createS3Client } from '../storage/s3-client.js';
+import { MEZZANINE_VERSION } from './policy.js';
+
+export interface MezzanineStore {
+  get(sha256: string): Promise<Buffer | undefined>;
+  put(sha256: string, data: Buffer): Promise<void>;
+  /** No-op when absent. */
+  remove(sha256: string): Promise<void>;
+}
+
+/** `mezzanines/v<N>/ab/cd/<sha256>`: the original's address, in the mezzanines' folder. */
+export function mezzanineKey(sha256: string): string {
+  return `mezzanines/v${MEZZANINE_VERSION}/${originalKey(sha256).slice('originals/'.length)}`;
+}
+
+export class LocalMezzanineStore implements MezzanineStore {
+  constructor(readonly dir: string) {}
+
+  pathFor(sha256: string): string {
+    return join(this.dir, mezzanineKey(sha256));
+  }
+
+  async get(sha256: string): Promise<Buffer | undefined> {
+    try {
+      return await readFile(this.pathFor(sha256));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  async put(sha256: string, data: Buffer): Promise<void> {
+    const path = this.pathFor(sha256);
+    await mkdir(dirname(path), { recursive: true });
+    const temp = join(dirname(path), `.${randomUUID()}.tmp`);
+    try {
+      await writeFile(temp, data, { flush: true });
+      await renameDurable(temp, path);
+    } finally {
+      await rm(temp, { force: true });
+    }
+  }
+
+  async remove(sha256: string): Promise<void> {
+    await rm(this.pathFor(sha256), { force: true });
+  }
+}
+
+export interface S3MezzanineStoreOptions {
+  client: S3Client;
+  bucket: string;
+  /** S3_PREFIX, empty or ending in `/`. */
+  prefix: string;
+}
+
+function isNotFound(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404;
+}
+
+export class S3MezzanineStore implements MezzanineStore {
+  constructor(private readonly options: S3MezzanineStoreOptions) {}
+
+  keyFor(sha256: string): string {
+    return `${this.options.prefix}${mezzanineKey(sha256)}`;
+  }
+
+  private failed(operation: string, key: string, err: unknown): StorageUnavailableError {
+    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    return new StorageUnavailableError(`S3 ${operation} ${this.options.bucket}/${key}: ${message}`, err);
+  }
+
+  async get(sha256: string): Promise<Buffer | undefined> {
+    const key = this.keyFor(sha256);
+    try {
+      const res = await this.options.client.send(
+        new GetObjectCommand({ Bucket: this.options.bucket, Key: key }),
+      );
+      if (!res.Body) throw new Error('GetObject answered without a body');
+      return Buffer.from(await res.Body.transformToByteArray());
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw this.failed('GetObject', key, err);
+    }
+  }
+
+  async put(sha256: string, data: Buffer): Promise<void> {
+    const key = this.keyFor(sha256);
+    try {
+      await this.options.client.send(
+        new PutObjectCommand({
+          Bucket: this.options.bucket,
+          Key: key,
+          Body: data,
+          ContentLength: data.byteLength,
+          ContentType: 'application/octet-stream',
+          ChecksumSHA256: createHash('sha256').update(data).digest('base64'),
+        }),
+      );
+    } catch (err) {
+      throw this.failed('PutObject', key, err);
+    }
+  }
+
+  async remove(sha256: string): Promise<void> {
+    const key = this.keyFor(sha256);
+    try {
+      await this.options.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: key }));
+    } catch (err) {
+      throw this.failed('DeleteObject', key, err);
+    }
+  }
+}
+
+/** The mezzanine store beside the originals: the bucket when S3_BUCKET is set, else UPLOAD_DIR. */
+export function createMezzanineStore(config: Pick<Config, 'uploadDir' | 's3'>): MezzanineStore {
+  if (!config.s3) return new LocalMezzanineStore(config.uploadDir);
+  return new S3MezzanineStore({
+    client: createS3Client(config.s3),
+    bucket: config.s3.bucket,
+    prefix: config.s3.prefix,
+  });
+}
