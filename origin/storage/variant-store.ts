@@ -3,8 +3,8 @@
  * across restarts, at `${S3_PREFIX}variants/<source sha256>/<canonical options or _>/<requested>`
  * (`requested` = the format the edge asked for: the explicit format, or the f=auto capability
  * class). The produced format and the pipeline version ride in the object's metadata; an object
- * made by another pipeline version is a miss, and so is one made with another watermark revision
- * (metadata `watermark`: the key stays the edge's cache key, the object is replaced). All of a source's variants share the prefix
+ * made by another pipeline version is a miss, and so is one of another revision (a watermark's, the
+ * mezzanine's: metadata `revision`; the key stays the edge's cache key, the object is replaced). All of a source's variants share the prefix
  * `variants/<sha>/`, so a delete lists and removes them with it — and the listing names every
  * variant any replica made, for the edge's eviction.
  *
@@ -28,7 +28,10 @@ export interface StoredVariant {
 
 /** Where a replica finds, keeps and drops variants made by any replica. */
 export interface VariantStore {
-  /** `revision`: a watermark's (watermarks/library.ts), '' for none; another revision is a miss. */
+  /**
+   * `revision`: what the variant depends on beyond source and options (a watermark's, see
+   * watermarks/library.ts; the mezzanine's, see variants/service.ts), '' for none; another is a miss.
+   */
   get(
     sha256: string,
     canonical: string,
@@ -103,7 +106,7 @@ export class S3VariantStore implements VariantStore {
       );
       const format = res.Metadata?.format;
       if (!res.Body || !format || res.Metadata?.pipeline !== PIPELINE_VERSION) return undefined;
-      if ((res.Metadata?.watermark ?? '') !== revision) return undefined;
+      if ((res.Metadata?.revision ?? '') !== revision) return undefined;
       return { data: Buffer.from(await res.Body.transformToByteArray()), format };
     } catch (err) {
       if (isNotFound(err)) return undefined;
@@ -131,7 +134,7 @@ export class S3VariantStore implements VariantStore {
           Metadata: {
             format,
             pipeline: PIPELINE_VERSION,
-            ...(revision === '' ? {} : { watermark: revision }),
+            ...(revision === '' ? {} : { revision }),
           },
         }),
       ),
