@@ -56,7 +56,8 @@ function watermarks(overrides: Record<string, object> = {}): string {
 /** Another origin on the first one's database and originals, with its own variant folder. */
 async function originWith(env: Record<string, string>): Promise<string> {
   const output = await mkdtemp(join(scratch, 'variants-'));
-  const config = loadConfig(originEnv({ upload: first.dirs.upload, output }, { ...env }));
+  // The first origin's storage: its folder, or (IMGEDGE_TEST_STORAGE=s3) its bucket.
+  const config = loadConfig(originEnv({ upload: first.dirs.upload, output }, { ...first.s3?.env, ...env }));
   const sink = new Writable({ write: (_c, _e, done) => done() });
   const server = await startServer(config, createLogger({ level: 'silent', destination: sink }), {
     db: first.db,
