@@ -16,6 +16,7 @@
  */
 import sharp, { type Sharp } from 'sharp';
 import { graphicAlphaPng, photoRaw } from '../test/support/images.js';
+import { ssimRaw } from './ssim.js';
 
 type Format = 'webp' | 'avif' | 'jpeg' | 'png' | 'gif';
 
@@ -69,43 +70,7 @@ function luma(rgb: Buffer, pixels: number): Float32Array {
 
 /** Mean SSIM of the luma planes, 8×8 windows every 4 pixels (Wang et al. 2004 constants). */
 export function ssimLuma(a: Buffer, b: Buffer, width: number, height: number): number {
-  const ya = luma(a, width * height);
-  const yb = luma(b, width * height);
-  const c1 = (0.01 * 255) ** 2;
-  const c2 = (0.03 * 255) ** 2;
-  const win = 8;
-  const n = win * win;
-  let sum = 0;
-  let count = 0;
-  for (let y0 = 0; y0 + win <= height; y0 += 4) {
-    for (let x0 = 0; x0 + win <= width; x0 += 4) {
-      let sa = 0;
-      let sb = 0;
-      let saa = 0;
-      let sbb = 0;
-      let sab = 0;
-      for (let y = y0; y < y0 + win; y++) {
-        let i = y * width + x0;
-        for (let x = 0; x < win; x++, i++) {
-          const va = ya[i] ?? 0;
-          const vb = yb[i] ?? 0;
-          sa += va;
-          sb += vb;
-          saa += va * va;
-          sbb += vb * vb;
-          sab += va * vb;
-        }
-      }
-      const ma = sa / n;
-      const mb = sb / n;
-      const va = saa / n - ma * ma;
-      const vb = sbb / n - mb * mb;
-      const cov = sab / n - ma * mb;
-      sum += ((2 * ma * mb + c1) * (2 * cov + c2)) / ((ma * ma + mb * mb + c1) * (va + vb + c2));
-      count++;
-    }
-  }
-  return sum / count;
+  return ssimRaw(luma(a, width * height), luma(b, width * height), width, height, 1);
 }
 
 /** PSNR in dB over every RGB sample. */

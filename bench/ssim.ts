@@ -2,7 +2,8 @@
  * SSIM of two encoded images of the same size, over every channel they share (RGB, plus alpha
  * when both have it), 8×8 windows sliding by 4, the usual constants (K1 0.01, K2 0.03, L 255);
  * the mean over windows, then over channels. Used to check that a variant made from the mezzanine
- * looks like the same variant made from the original (bench/mezzanine-*.ts, cases/mezzanine.ts).
+ * looks like the same variant made from the original (bench/mezzanine-*.ts, cases/mezzanine.ts),
+ * and, on luma planes, encoder quality (bench/encoders.ts).
  */
 import sharp from 'sharp';
 
@@ -28,8 +29,14 @@ export async function ssim(a: Buffer, b: Buffer): Promise<number> {
   return ssimRaw(pa.data, pb.data, pa.width, pa.height, pa.channels);
 }
 
-/** SSIM of two interleaved 8-bit rasters of the same shape. */
-export function ssimRaw(a: Buffer, b: Buffer, width: number, height: number, channels: number): number {
+/** SSIM of two interleaved rasters of the same shape (8-bit samples, or a float plane such as luma). */
+export function ssimRaw(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  width: number,
+  height: number,
+  channels: number,
+): number {
   let total = 0;
   for (let c = 0; c < channels; c++) {
     let sum = 0;
