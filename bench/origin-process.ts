@@ -177,22 +177,8 @@ function seed(jpeg: Buffer): Promise<Seed> {
     };
     const { server, url } = await spawnOrigin(dirs, { label: 'seed' });
     try {
-      const token = await new SignJWT({ scope: 'images:write images:read' })
-        .setProtectedHeader({ alg: 'HS256' })
-        .setIssuer('imgedge')
-        .setAudience('imgedge-api')
-        .setSubject('bench')
-        .setIssuedAt()
-        .setExpirationTime('10m')
-        .sign(new TextEncoder().encode(SECRET_KEY));
-      const res = await fetch(`${url}/api/v1/images`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'image/jpeg' },
-        body: jpeg,
-      });
-      const text = await res.text();
-      if (res.status !== 201) throw new Error(`upload: HTTP ${res.status} ${text.slice(0, 300)}`);
-      const record = JSON.parse(text) as { id: string; sha256: string };
+      const record = await uploadImage(url, jpeg, 'image/jpeg');
+      if (!record.created) throw new Error('upload: the seed image was already there');
       log(
         `  origin seeded (${ORIGIN_DB}, ${ORIGIN_RUNNER}): image ${record.id} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
       );
@@ -282,4 +268,30 @@ export async function get(
   const res = await fetch(url, { headers });
   const body = Buffer.from(await res.arrayBuffer());
   return { status: res.status, body, headers: res.headers };
+}
+
+/** Upload through the API of the origin at `url` with a token signed by SECRET_KEY. */
+export async function uploadImage(
+  url: string,
+  bytes: Uint8Array,
+  contentType: string,
+): Promise<{ id: string; sha256: string; created: boolean }> {
+  const token = await new SignJWT({ scope: 'images:write images:read' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer('imgedge')
+    .setAudience('imgedge-api')
+    .setSubject('bench')
+    .setIssuedAt()
+    .setExpirationTime('10m')
+    .sign(new TextEncoder().encode(SECRET_KEY));
+  const res = await fetch(`${url}/api/v1/images`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
+    body: bytes,
+  });
+  const text = await res.text();
+  if (res.status !== 201 && res.status !== 200)
+    throw new Error(`upload: HTTP ${res.status} ${text.slice(0, 300)}`);
+  const record = JSON.parse(text) as { id: string; sha256: string };
+  return { ...record, created: res.status === 201 };
 }

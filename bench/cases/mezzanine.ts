@@ -1,5 +1,5 @@
 /**
- * Issue 15's cases: cold variants through the real origin with mezzanines on (the default),
+ * Issue 15's cases: cold variants through the real origin with mezzanines on (MEZZANINES=true),
  * against raw sharp from the original at the same concurrency (cases/transform.ts's chain).
  *
  * - mezzanine-12mp-800w-webp-cold: the corpus 12 MP JPEG, distinct widths 800, 801… per side (each
@@ -16,7 +16,6 @@
  *   mezzanine's own cost (CPU ms to make, bytes) with the number of cold 800w webp variants after
  *   which it has paid for itself (make CPU ÷ CPU saved per variant). The table goes to stderr.
  */
-import { SignJWT } from 'jose';
 import sharp, { type Sharp } from 'sharp';
 import { makeMezzanine } from '../../origin/mezzanine/make.js';
 import { usesMezzanine } from '../../origin/mezzanine/policy.js';
@@ -24,7 +23,7 @@ import type { OutputFormat } from '../../shared/options/types.js';
 import type { CorpusImage } from '../corpus.js';
 import { startCpuWatch } from '../cpu.js';
 import { measure } from '../measure.js';
-import { get, type Origin, SECRET_KEY, startOrigin } from '../origin-process.js';
+import { get, type Origin, startOrigin, uploadImage } from '../origin-process.js';
 import { ENCODER_DEFAULTS, transform } from '../pipeline.js';
 import { ssim } from '../ssim.js';
 import { defineCase, type Op } from '../types.js';
@@ -35,22 +34,7 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 
 /** Upload through the API; the image id. */
 async function uploadTo(origin: Origin, source: CorpusImage): Promise<string> {
-  const token = await new SignJWT({ scope: 'images:write images:read' })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setIssuer('imgedge')
-    .setAudience('imgedge-api')
-    .setSubject('bench')
-    .setIssuedAt()
-    .setExpirationTime('10m')
-    .sign(new TextEncoder().encode(SECRET_KEY));
-  const res = await fetch(`${origin.url}/api/v1/images`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': `image/${source.format}` },
-    body: source.bytes,
-  });
-  const text = await res.text();
-  if (res.status !== 201 && res.status !== 200) throw new Error(`upload: HTTP ${res.status} ${text}`);
-  return (JSON.parse(text) as { id: string }).id;
+  return (await uploadImage(origin.url, source.bytes, `image/${source.format}`)).id;
 }
 
 function variantUrl(origin: Origin, id: string, w: number, f: string): string {
