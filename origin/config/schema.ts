@@ -11,12 +11,7 @@ import {
   DEFAULT_JWT_ISSUER,
   DEFAULT_MAX_FILE_SIZE,
 } from '../../shared/config/defaults.js';
-import {
-  type CompiledPresets,
-  compilePresets,
-  DEFAULT_PRESETS,
-  parsePresetsJson,
-} from '../../shared/options/index.js';
+import { compilePresets, DEFAULT_PRESETS, parsePresetsJson } from '../../shared/options/index.js';
 import { parseSources } from '../../shared/sources/index.js';
 import { parseWatermarks } from '../../shared/watermarks/index.js';
 import { DEFAULT_LIMITS } from '../transform/limits.js';
@@ -81,35 +76,26 @@ function libuvPoolSize(): number {
   return Number.isInteger(n) && n > 0 ? Math.min(n, 1024) : 4;
 }
 
+/** A variable read by a shared parser that throws an Error whose message names what is wrong. */
+function parsedBy<T>(parse: (text: string) => T) {
+  return z.string().transform((v, ctx): T => {
+    try {
+      return parse(v);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  });
+}
+
 /** PRESETS, read as the edge reads it (shared/options/presets.ts), compiled once. */
-const presets = z.string().transform((v, ctx): CompiledPresets => {
-  try {
-    return parsePresetsJson(v);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
-    return z.NEVER;
-  }
-});
+const presets = parsedBy(parsePresetsJson);
 
 /** SOURCES: name → base URL (shared/sources/config.ts). */
-const sources = z.string().transform((v, ctx) => {
-  try {
-    return parseSources(v);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
-    return z.NEVER;
-  }
-});
+const sources = parsedBy(parseSources);
 
 /** WATERMARKS: name → definition (shared/watermarks/config.ts); the message names the entry. */
-const watermarks = z.string().transform((v, ctx) => {
-  try {
-    return parseWatermarks(v);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
-    return z.NEVER;
-  }
-});
+const watermarks = parsedBy(parseWatermarks);
 
 /** A comma-separated list of preset names (checked against PRESETS below). */
 const presetNames = z.string().transform((v) => [
