@@ -17,8 +17,11 @@
 import type { ImageOptions } from '../../shared/options/types.js';
 import { planResize, sourceScale } from '../transform/geometry.js';
 
-/** Bump when the mezzanine's size, format or quality change: new keys, new variant ETags. */
-export const MEZZANINE_VERSION = '1';
+/**
+ * Bump when the mezzanine's size, format or quality change: new keys, new variant ETags.
+ * 2: no ICC profile in the mezzanine (an XMP packet says the original had one: make.ts).
+ */
+export const MEZZANINE_VERSION = '2';
 export const MEZZANINE_EDGE = 2048;
 /** An opaque original needs a long edge ≥ MEZZANINE_EDGE × MIN_GAIN to get a mezzanine. */
 const MIN_GAIN = 1.25;

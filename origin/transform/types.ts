@@ -29,7 +29,8 @@ export interface TransformRequest {
   /**
    * Plan against these display dimensions instead of the input's: the input is a smaller
    * rendition (the mezzanine) of an original of this size, so the output is the one the original
-   * would give. Only for an input that needs no orientation and holds enough pixels.
+   * would give. Only for an input that needs no orientation and holds enough pixels, and carries
+   * no ICC profile (its header says whether the original had one: source.ts STANDS_FOR_PROFILE_XMP).
    */
   planAs?: { width: number; height: number };
 }
