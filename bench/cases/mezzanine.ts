@@ -18,7 +18,7 @@
  */
 import sharp, { type Sharp } from 'sharp';
 import { makeMezzanine } from '../../origin/mezzanine/make.js';
-import { usesMezzanine } from '../../origin/mezzanine/policy.js';
+import { mezzanineLevel } from '../../origin/mezzanine/policy.js';
 import type { OutputFormat } from '../../shared/options/types.js';
 import type { CorpusImage } from '../corpus.js';
 import { startCpuWatch } from '../cpu.js';
@@ -167,7 +167,8 @@ interface Cell {
   source: string;
   w: number;
   f: OutputFormat;
-  mezzanine: boolean;
+  /** The mezzanine level it was made from (undefined: the original). */
+  mezzanine: number | undefined;
   ratio: number;
   ssimEncoded: number;
   ssimPixels: number;
@@ -222,8 +223,10 @@ const table = defineCase<TableState>({
           }
           return samples.sort((x, y) => x - y)[2]!;
         };
-        const mezzanine = await makeMezzanine(source.bytes, factsOf(source), 50_000_000);
-        if (!mezzanine) throw new Error(`${label}: no mezzanine`);
+        const levels = await makeMezzanine(source.bytes, factsOf(source), 50_000_000);
+        const level = mezzanineLevel(factsOf(source), { w: 800 });
+        const mezzanine = levels?.find((l) => l.level === level?.level)?.data;
+        if (!levels || !mezzanine) throw new Error(`${label}: no mezzanine for w=800`);
         const makeMs = await cpuOf(() => makeMezzanine(source.bytes, factsOf(source), 50_000_000));
         const options = { w: 800, f: 'webp' as const };
         const fromOriginal = await cpuOf(() => transform({ input: source.bytes, options }));
@@ -232,7 +235,7 @@ const table = defineCase<TableState>({
         const saved = fromOriginal - fromMezzanine;
         costs.push({
           source: label,
-          mezzanine_kb: round(mezzanine.length / 1024, 0),
+          mezzanine_kb: levels.map((l) => `${l.level}: ${round(l.data.length / 1024, 0)}`).join(', '),
           make_cpu_ms: round(makeMs, 0),
           cold_800w_webp_cpu_ms_original: round(fromOriginal, 0),
           cold_800w_webp_cpu_ms_mezzanine: round(fromMezzanine, 0),
@@ -248,14 +251,14 @@ const table = defineCase<TableState>({
               source: label,
               w,
               f,
-              mezzanine: usesMezzanine(factsOf(source), { w, f }),
+              mezzanine: mezzanineLevel(factsOf(source), { w, f })?.level,
               ratio: cand.opsPerSec / base.opsPerSec,
               ssimEncoded: s.encoded,
               ssimPixels: s.pixels,
             };
             cells.push(cell);
             log(
-              `  ${label} ${w}w ${f}: ${cell.mezzanine ? 'mezzanine' : 'original'} ×${cell.ratio.toFixed(2)} SSIM px ${s.pixels.toFixed(4)} enc ${s.encoded.toFixed(4)}`,
+              `  ${label} ${w}w ${f}: ${cell.mezzanine ? `mezzanine ${cell.mezzanine}` : 'original'} ×${cell.ratio.toFixed(2)} SSIM px ${s.pixels.toFixed(4)} enc ${s.encoded.toFixed(4)}`,
             );
           }
         }
@@ -265,7 +268,7 @@ const table = defineCase<TableState>({
       );
       for (const c of cells)
         log(
-          `| ${c.source} | ${c.w} | ${c.f} | ${c.mezzanine ? 'mezzanine' : 'original'} | ${c.ratio.toFixed(2)} | ${c.ssimPixels.toFixed(4)} | ${c.ssimEncoded.toFixed(4)} |`,
+          `| ${c.source} | ${c.w} | ${c.f} | ${c.mezzanine ? `mezzanine ${c.mezzanine}` : 'original'} | ${c.ratio.toFixed(2)} | ${c.ssimPixels.toFixed(4)} | ${c.ssimEncoded.toFixed(4)} |`,
         );
       for (const c of costs) log(JSON.stringify(c));
       return { origin, cells, costs };

@@ -1,7 +1,8 @@
 /**
  * Mezzanines for originals stored before they existed (`npm run backfill -- mezzanines`):
  * distinct sha256 of live images in sha256 order, `batchSize` at a time; each original that gets
- * one (policy.ts) and has none in the store is read once, made into its mezzanine and stored.
+ * one (policy.ts) and lacks a level of it in the store is read once, made into its levels and the
+ * missing ones stored.
  * Idempotent and resumable (what exists is skipped; the key is a function of the bytes), safe
  * beside running origins (they make the same bytes under the same key). An original that cannot
  * be made into one (missing, undecodable) is reported and skipped; a failing store or database
@@ -11,7 +12,7 @@ import { isImgedgeError } from '../../shared/errors.js';
 import type { Db } from '../db/driver.js';
 import type { OriginalStore } from '../storage/originals.js';
 import { makeMezzanine } from './make.js';
-import { mezzanineShape, type OriginalFacts } from './policy.js';
+import { mezzanineLevels, type OriginalFacts } from './policy.js';
 import type { MezzanineStore } from './store.js';
 
 export interface MezzanineBackfillDeps {
@@ -56,11 +57,13 @@ export async function backfillMezzanines(
     after = rows[rows.length - 1]!.sha256;
     for (const row of rows) {
       report.originals++;
-      if (!mezzanineShape(row)) {
+      const levels = mezzanineLevels(row);
+      if (!levels) {
         report.none++;
         continue;
       }
-      if (await deps.store.get(row.sha256)) {
+      const present = await Promise.all(levels.map((l) => deps.store.has(row.sha256, l.level)));
+      if (present.every(Boolean)) {
         report.present++;
         continue;
       }
@@ -74,11 +77,11 @@ export async function backfillMezzanines(
         continue;
       }
       try {
-        const data = await makeMezzanine(original, row, deps.maxInputPixels);
-        if (data) {
-          await deps.store.put(row.sha256, data);
-          report.made++;
+        const made = await makeMezzanine(original, row, deps.maxInputPixels);
+        for (const [i, level] of (made ?? []).entries()) {
+          if (!present[i]) await deps.store.put(row.sha256, level.level, level.data);
         }
+        if (made) report.made++;
       } catch (err) {
         if (!isImgedgeError(err)) throw err;
         report.failures.push({

@@ -1,8 +1,9 @@
 /**
- * Makes the mezzanine of an original (policy.ts): auto-orient, fit inside MEZZANINE_EDGE, 8-bit
- * sRGB (CMYK, 16-bit, wide-gamut converted), alpha kept. No ICC profile: an embedded one would
- * make every variant convert all of the mezzanine's pixels through it (≈30 of ≈120 ms CPU for a
- * 2048×1536 one → 800 px WebP); when the original carried one, an XMP packet says so instead
+ * Makes the mezzanine of an original (policy.ts), every level: auto-orient, fit inside the top
+ * level, 8-bit sRGB (CMYK, 16-bit, wide-gamut converted), alpha kept; each lower level resized
+ * from the top level's pixels (decoded once). No ICC profile: an embedded one would make every
+ * variant convert all of the level's pixels through it (≈30 of ≈120 ms CPU for a 2048×1536 one →
+ * 800 px WebP); when the original carried one, an XMP packet says so instead
  * (STANDS_FOR_PROFILE_XMP), so variants made from it are tagged sRGB as the original's are. No
  * other metadata.
  */
@@ -10,29 +11,50 @@ import sharp from 'sharp';
 import { toTransformError } from '../transform/errors.js';
 import { STANDS_FOR_PROFILE_XMP } from '../transform/source.js';
 import { decoderOptions } from '../transform/steps/load.js';
-import { MEZZANINE_EDGE, mezzanineShape, type OriginalFacts } from './policy.js';
+import { type MezzanineLevel, mezzanineLevels, type OriginalFacts } from './policy.js';
 
+export interface MadeLevel extends MezzanineLevel {
+  data: Buffer;
+}
+
+/** Every level, largest first; undefined when the original gets none. */
 export async function makeMezzanine(
   original: Buffer,
   facts: OriginalFacts,
   maxInputPixels: number,
-): Promise<Buffer | undefined> {
-  const shape = mezzanineShape(facts);
-  if (!shape) return undefined;
+): Promise<MadeLevel[] | undefined> {
+  const levels = mezzanineLevels(facts);
+  if (!levels) return undefined;
   try {
-    return await encode(original, maxInputPixels);
+    return await encode(original, levels, maxInputPixels);
   } catch (err) {
     // Undecodable, over the pixel cap…: the ImgedgeError a transform would give.
     throw toTransformError(err);
   }
 }
 
-async function encode(original: Buffer, maxInputPixels: number): Promise<Buffer> {
-  const image = sharp(original, decoderOptions({ maxInputPixels }))
+async function encode(
+  original: Buffer,
+  levels: MezzanineLevel[],
+  maxInputPixels: number,
+): Promise<MadeLevel[]> {
+  const [top] = levels;
+  if (!top) return [];
+  const { data, info } = await sharp(original, decoderOptions({ maxInputPixels }))
     .autoOrient()
-    .resize({ width: MEZZANINE_EDGE, height: MEZZANINE_EDGE, fit: 'inside', withoutEnlargement: true })
-    .toColourspace('srgb');
+    .resize({ width: top.width, height: top.height, fit: 'fill', withoutEnlargement: true })
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   const { hasProfile } = await sharp(original).metadata();
-  if (hasProfile) image.withXmp(STANDS_FOR_PROFILE_XMP);
-  return image.png({ compressionLevel: 0, adaptiveFiltering: false }).toBuffer();
+  const raw = { width: info.width, height: info.height, channels: info.channels };
+  return Promise.all(
+    levels.map(async (level) => {
+      const image = sharp(data, { raw });
+      if (level !== top) image.resize({ width: level.width, height: level.height, fit: 'fill' });
+      if (hasProfile) image.withXmp(STANDS_FOR_PROFILE_XMP);
+      const png = await image.png({ compressionLevel: 0, adaptiveFiltering: false }).toBuffer();
+      return { ...level, data: png };
+    }),
+  );
 }

@@ -1,15 +1,16 @@
 /**
- * Mezzanines at run time: `ensure` returns an original's mezzanine, making and storing it first
- * when it is missing (at most one make per sha256 at a time in this process); `schedule` makes it
- * in the background after an upload (runInBackground: the upload's 201 never waits for it).
- * Variants that use it: variants/service.ts (the decision is policy.ts's usesMezzanine).
+ * Mezzanines at run time: `ensure` returns one level of an original's mezzanine, making and
+ * storing every level first when that one is missing (at most one make per sha256 at a time in
+ * this process); `schedule` makes them in the background after an upload (runInBackground: the
+ * upload's 201 never waits for it). Variants that use it: variants/service.ts (the level is
+ * policy.ts's mezzanineLevel).
  */
 import { ImgedgeError } from '../../shared/errors.js';
 import type { OriginalStore } from '../storage/originals.js';
 import { SingleFlight } from '../variants/single-flight.js';
 import type { WorkPool } from '../variants/work-pool.js';
 import { makeMezzanine } from './make.js';
-import { mezzanineShape, type OriginalFacts } from './policy.js';
+import { type MezzanineLevelName, mezzanineLevels, type OriginalFacts } from './policy.js';
 import type { MezzanineStore } from './store.js';
 
 export interface MezzanineDeps {
@@ -33,45 +34,55 @@ export function runInBackground<T>(deps: Pick<MezzanineDeps, 'pool'>, task: () =
 }
 
 export class Mezzanines {
-  private readonly flights = new SingleFlight<Buffer | undefined>();
+  private readonly flights = new SingleFlight<void>();
 
   constructor(private readonly deps: MezzanineDeps) {}
 
   /**
-   * The mezzanine's bytes; made from the original when missing. The caller holds a pool slot (the
-   * make runs in it). Undefined when the original gets none.
+   * The bytes of one level; every level made from the original first when that one is missing.
+   * The caller holds a pool slot (the make runs in it). Undefined when the original gets none.
    */
-  async ensure(sha256: string, facts: OriginalFacts): Promise<Buffer | undefined> {
-    if (!mezzanineShape(facts)) return undefined;
-    const found = await this.deps.store.get(sha256);
+  async ensure(sha256: string, facts: OriginalFacts, level: MezzanineLevelName): Promise<Buffer | undefined> {
+    const levels = mezzanineLevels(facts);
+    if (!levels?.some((l) => l.level === level)) return undefined;
+    const found = await this.deps.store.get(sha256, level);
     if (found) return found;
-    return this.flights.do(sha256, async () => {
-      const again = await this.deps.store.get(sha256);
-      if (again) return again;
-      const original = await this.deps.originals.read(sha256);
-      if (!original) throw new ImgedgeError('not_found', 'No such image');
-      const data = await makeMezzanine(original, facts, this.deps.maxInputPixels);
-      if (data) {
-        await this.deps.store.put(sha256, data);
-        this.deps.onEvent?.('made');
-      }
-      return data;
-    }).promise;
+    await this.flights.do(sha256, () => this.make(sha256, facts)).promise;
+    return this.deps.store.get(sha256, level);
+  }
+
+  /** Every level the store lacks, made from the original (once) and stored. */
+  private async make(sha256: string, facts: OriginalFacts): Promise<void> {
+    const levels = mezzanineLevels(facts) ?? [];
+    const present = await Promise.all(levels.map((l) => this.deps.store.has(sha256, l.level)));
+    if (present.every(Boolean)) {
+      this.deps.onEvent?.('found');
+      return;
+    }
+    const original = await this.deps.originals.read(sha256);
+    if (!original) throw new ImgedgeError('not_found', 'No such image');
+    const made = await makeMezzanine(original, facts, this.deps.maxInputPixels);
+    for (const [i, level] of (made ?? []).entries()) {
+      if (!present[i]) await this.deps.store.put(sha256, level.level, level.data);
+    }
+    this.deps.onEvent?.('made');
   }
 
   /** After an upload: make the mezzanine in the background (none for sources it does not help). */
   schedule(sha256: string, facts: OriginalFacts): void {
-    if (!mezzanineShape(facts)) {
+    if (!mezzanineLevels(facts)) {
       this.deps.onEvent?.('none');
       return;
     }
-    runInBackground(this.deps, () => this.ensure(sha256, facts)).catch((err: unknown) => {
-      this.deps.onEvent?.('error');
-      this.deps.onError?.(err, sha256);
-    });
+    runInBackground(this.deps, () => this.flights.do(sha256, () => this.make(sha256, facts)).promise).catch(
+      (err: unknown) => {
+        this.deps.onEvent?.('error');
+        this.deps.onError?.(err, sha256);
+      },
+    );
   }
 
-  /** The original's bytes went: its mezzanine goes too (release.ts). */
+  /** The original's bytes went: its mezzanine (every level) goes too (release.ts). */
   remove(sha256: string): Promise<void> {
     return this.deps.store.remove(sha256);
   }

@@ -1,51 +1,68 @@
 /**
- * Where mezzanines live: beside the originals, content-addressed by the original's sha256 and the
- * mezzanine version — UPLOAD_DIR/mezzanines/v<N>/ab/cd/<sha256> locally,
- * `${S3_PREFIX}mezzanines/v<N>/ab/cd/<sha256>` in the bucket. The key alone says whether one
- * exists: no database state, so every replica sees the same thing. A write is durable before it
+ * Where mezzanines live: beside the originals, content-addressed by the original's sha256, the
+ * mezzanine version and the level — UPLOAD_DIR/mezzanines/v<N>/ab/cd/<sha256>.<level> locally,
+ * `${S3_PREFIX}mezzanines/v<N>/ab/cd/<sha256>.<level>` in the bucket. The key alone says whether
+ * one exists: no database state, so every replica sees the same thing. A write is durable before it
  * is visible (local: fsync + rename; S3: one PutObject with the bytes' SHA-256 verified by the
  * store). Missing is `undefined`; a failing store is StorageUnavailableError.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import type { Config } from '../config/load.js';
 import { renameDurable } from '../storage/fs-atomic.js';
 import { originalKey, StorageUnavailableError } from '../storage/originals.js';
 import { createS3Client } from '../storage/s3-client.js';
-import { MEZZANINE_VERSION } from './policy.js';
+import { MEZZANINE_LEVELS, MEZZANINE_VERSION, type MezzanineLevelName } from './policy.js';
 
 export interface MezzanineStore {
-  get(sha256: string): Promise<Buffer | undefined>;
-  put(sha256: string, data: Buffer): Promise<void>;
-  /** No-op when absent. */
+  get(sha256: string, level: MezzanineLevelName): Promise<Buffer | undefined>;
+  has(sha256: string, level: MezzanineLevelName): Promise<boolean>;
+  put(sha256: string, level: MezzanineLevelName, data: Buffer): Promise<void>;
+  /** Every level; no-op for those absent. */
   remove(sha256: string): Promise<void>;
 }
 
-/** `mezzanines/v<N>/ab/cd/<sha256>`: the original's address, in the mezzanines' folder. */
-export function mezzanineKey(sha256: string): string {
-  return `mezzanines/v${MEZZANINE_VERSION}/${originalKey(sha256).slice('originals/'.length)}`;
+/** `mezzanines/v<N>/ab/cd/<sha256>.<level>`: the original's address, in the mezzanines' folder. */
+export function mezzanineKey(sha256: string, level: MezzanineLevelName): string {
+  return `mezzanines/v${MEZZANINE_VERSION}/${originalKey(sha256).slice('originals/'.length)}.${level}`;
 }
 
 export class LocalMezzanineStore implements MezzanineStore {
   constructor(readonly dir: string) {}
 
-  pathFor(sha256: string): string {
-    return join(this.dir, mezzanineKey(sha256));
+  pathFor(sha256: string, level: MezzanineLevelName): string {
+    return join(this.dir, mezzanineKey(sha256, level));
   }
 
-  async get(sha256: string): Promise<Buffer | undefined> {
+  async get(sha256: string, level: MezzanineLevelName): Promise<Buffer | undefined> {
     try {
-      return await readFile(this.pathFor(sha256));
+      return await readFile(this.pathFor(sha256, level));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
   }
 
-  async put(sha256: string, data: Buffer): Promise<void> {
-    const path = this.pathFor(sha256);
+  async has(sha256: string, level: MezzanineLevelName): Promise<boolean> {
+    try {
+      await access(this.pathFor(sha256, level));
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+  }
+
+  async put(sha256: string, level: MezzanineLevelName, data: Buffer): Promise<void> {
+    const path = this.pathFor(sha256, level);
     await mkdir(dirname(path), { recursive: true });
     const temp = join(dirname(path), `.${randomUUID()}.tmp`);
     try {
@@ -57,7 +74,7 @@ export class LocalMezzanineStore implements MezzanineStore {
   }
 
   async remove(sha256: string): Promise<void> {
-    await rm(this.pathFor(sha256), { force: true });
+    for (const level of MEZZANINE_LEVELS) await rm(this.pathFor(sha256, level), { force: true });
   }
 }
 
@@ -76,8 +93,8 @@ function isNotFound(err: unknown): boolean {
 export class S3MezzanineStore implements MezzanineStore {
   constructor(private readonly options: S3MezzanineStoreOptions) {}
 
-  keyFor(sha256: string): string {
-    return `${this.options.prefix}${mezzanineKey(sha256)}`;
+  keyFor(sha256: string, level: MezzanineLevelName): string {
+    return `${this.options.prefix}${mezzanineKey(sha256, level)}`;
   }
 
   private failed(operation: string, key: string, err: unknown): StorageUnavailableError {
@@ -85,8 +102,8 @@ export class S3MezzanineStore implements MezzanineStore {
     return new StorageUnavailableError(`S3 ${operation} ${this.options.bucket}/${key}: ${message}`, err);
   }
 
-  async get(sha256: string): Promise<Buffer | undefined> {
-    const key = this.keyFor(sha256);
+  async get(sha256: string, level: MezzanineLevelName): Promise<Buffer | undefined> {
+    const key = this.keyFor(sha256, level);
     try {
       const res = await this.options.client.send(
         new GetObjectCommand({ Bucket: this.options.bucket, Key: key }),
@@ -99,8 +116,19 @@ export class S3MezzanineStore implements MezzanineStore {
     }
   }
 
-  async put(sha256: string, data: Buffer): Promise<void> {
-    const key = this.keyFor(sha256);
+  async has(sha256: string, level: MezzanineLevelName): Promise<boolean> {
+    const key = this.keyFor(sha256, level);
+    try {
+      await this.options.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: key }));
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw this.failed('HeadObject', key, err);
+    }
+  }
+
+  async put(sha256: string, level: MezzanineLevelName, data: Buffer): Promise<void> {
+    const key = this.keyFor(sha256, level);
     try {
       await this.options.client.send(
         new PutObjectCommand({
@@ -118,11 +146,13 @@ export class S3MezzanineStore implements MezzanineStore {
   }
 
   async remove(sha256: string): Promise<void> {
-    const key = this.keyFor(sha256);
-    try {
-      await this.options.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: key }));
-    } catch (err) {
-      throw this.failed('DeleteObject', key, err);
+    for (const level of MEZZANINE_LEVELS) {
+      const key = this.keyFor(sha256, level);
+      try {
+        await this.options.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: key }));
+      } catch (err) {
+        throw this.failed('DeleteObject', key, err);
+      }
     }
   }
 }

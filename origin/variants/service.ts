@@ -14,7 +14,12 @@ import type { Db } from '../db/driver.js';
 import { getImage } from '../db/images.js';
 import type { Focal } from '../images/focal.js';
 import { type OriginalInfo, originalInfo } from '../images/record.js';
-import { MEZZANINE_VERSION, type OriginalFacts, usesMezzanine } from '../mezzanine/policy.js';
+import {
+  MEZZANINE_VERSION,
+  type MezzanineLevel,
+  mezzanineLevel,
+  type OriginalFacts,
+} from '../mezzanine/policy.js';
 import type { Mezzanines } from '../mezzanine/service.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { OriginalStore } from '../storage/originals.js';
@@ -61,8 +66,8 @@ export interface Variant {
 interface ProduceInputs {
   revision: string;
   watermark: WatermarkInput | undefined;
-  /** The original's facts when the variant is made from its mezzanine. */
-  mezzanine: OriginalFacts | undefined;
+  /** The original's facts and the mezzanine level when the variant is made from its mezzanine. */
+  mezzanine: { facts: OriginalFacts; level: MezzanineLevel } | undefined;
 }
 
 export interface VariantServiceDeps {
@@ -199,7 +204,8 @@ export class VariantService {
   private async inputsOf(req: VariantRequest, sha256: string): Promise<ProduceInputs> {
     const wm = req.options.wm === undefined ? undefined : await this.watermarks.resolve(req.options.wm);
     const facts = this.deps.mezzanines ? await this.factsOf(req.id, sha256) : undefined;
-    const mezzanine = facts !== undefined && usesMezzanine(facts, req.options) ? facts : undefined;
+    const level = facts && mezzanineLevel(facts, req.options);
+    const mezzanine = facts && level ? { facts, level } : undefined;
     return {
       revision: revisionOf(wm?.revision, mezzanine !== undefined),
       watermark: wm?.input,
@@ -356,12 +362,15 @@ export class VariantService {
       const label = formatLabel(req.requested);
       try {
         // The mezzanine (made first if it is missing: lazily), else the original.
-        const input = mezzanine && (await this.deps.mezzanines?.ensure(sha256, mezzanine));
+        const input =
+          mezzanine && (await this.deps.mezzanines?.ensure(sha256, mezzanine.facts, mezzanine.level.level));
         const result = await transform({
           // Read the source once; the header read and the decode both work from this buffer.
           input: input || (await this.readOriginal(sha256)),
           // The mezzanine is planned as the original it stands for: the same output.
-          ...(input && mezzanine ? { planAs: { width: mezzanine.width, height: mezzanine.height } } : {}),
+          ...(input && mezzanine
+            ? { planAs: { width: mezzanine.facts.width, height: mezzanine.facts.height } }
+            : {}),
           options: req.options,
           ...(req.requested.kind === 'auto' ? { autoClass: req.requested.class } : {}),
           ...(watermark ? { watermark } : {}),

@@ -9,7 +9,11 @@
 import sharp, { type Sharp } from 'sharp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ssim } from '../../../bench/ssim.js';
-import { MEZZANINE_VERSION } from '../../../origin/mezzanine/policy.js';
+import {
+  MEZZANINE_LEVELS,
+  MEZZANINE_VERSION,
+  type MezzanineLevelName,
+} from '../../../origin/mezzanine/policy.js';
 import { createMezzanineStore, type MezzanineStore } from '../../../origin/mezzanine/store.js';
 import { transform } from '../../../origin/transform/index.js';
 import { VariantService } from '../../../origin/variants/service.js';
@@ -71,9 +75,16 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms 
   }
 }
 
-/** The stored mezzanine replaced by flat red of the same size and format. */
-async function redMezzanine(sha256: string): Promise<void> {
-  const current = await waitFor('the mezzanine', () => store.get(sha256));
+/** A stored mezzanine level (every level unless named) replaced by flat red of the same size and format. */
+async function redMezzanine(
+  sha256: string,
+  levels: readonly MezzanineLevelName[] = MEZZANINE_LEVELS,
+): Promise<void> {
+  for (const level of levels) await redLevel(sha256, level);
+}
+
+async function redLevel(sha256: string, level: MezzanineLevelName): Promise<void> {
+  const current = await waitFor(`mezzanine level ${level}`, () => store.get(sha256, level));
   const meta = await sharp(current).metadata();
   const red = sharp({
     create: {
@@ -83,7 +94,7 @@ async function redMezzanine(sha256: string): Promise<void> {
       background: '#ff0000',
     },
   });
-  await store.put(sha256, await (meta.format === 'png' ? red.png() : red.jpeg()).toBuffer());
+  await store.put(sha256, level, await (meta.format === 'png' ? red.png() : red.jpeg()).toBuffer());
 }
 
 async function variant(options: string, id: string): Promise<{ res: Response; data: Buffer }> {
@@ -93,6 +104,12 @@ async function variant(options: string, id: string): Promise<{ res: Response; da
   return { res, data };
 }
 
+/** Which levels of an original's mezzanine the store holds. */
+async function levelsOf(sha256: string): Promise<MezzanineLevelName[]> {
+  const held = await Promise.all(MEZZANINE_LEVELS.map((level) => store.has(sha256, level)));
+  return MEZZANINE_LEVELS.filter((_, i) => held[i]);
+}
+
 /** Whether an image is (mostly) pure red: made from the swapped mezzanine. */
 async function isRed(data: Buffer): Promise<boolean> {
   const { channels } = await sharp(data).removeAlpha().stats();
@@ -100,12 +117,23 @@ async function isRed(data: Buffer): Promise<boolean> {
 }
 
 describeDb('mezzanines through the origin', () => {
-  it('after the 201, a 2048 px sRGB PNG mezzanine appears beside the original', async () => {
+  it('after the 201, a 2048 and a 1024 px sRGB PNG mezzanine appear beside the original', async () => {
     const token = await ownerToken(origin, 'mezz-bg');
     const record = await upload(await bigJpeg(1), token);
-    const mezz = await waitFor('the background mezzanine', () => store.get(record.sha256));
-    const meta = await sharp(mezz).metadata();
-    expect([meta.format, meta.width, meta.height, meta.orientation]).toEqual(['png', 2048, 1536, undefined]);
+    for (const [level, width, height] of [
+      [2048, 2048, 1536],
+      [1024, 1024, 768],
+    ] as const) {
+      const mezz = await waitFor('the background mezzanine', () => store.get(record.sha256, level));
+      const meta = await sharp(mezz).metadata();
+      expect([meta.format, meta.width, meta.height, meta.orientation, meta.hasProfile]).toEqual([
+        'png',
+        width,
+        height,
+        undefined,
+        false,
+      ]);
+    }
     expect(await origin.metric('imgedge_mezzanine_total', { event: 'made' })).toBeGreaterThanOrEqual(1);
   });
 
@@ -120,6 +148,7 @@ describeDb('mezzanines through the origin', () => {
       'w=500,h=500,fit=cover,f=webp',
       'w=300,h=300,fit=cover,g=0.2x0.7,f=webp',
       'w=400,rot=90,f=jpeg',
+      'w=320,f=webp',
     ];
     const notUsed = [
       'w=1920,f=webp',
@@ -134,10 +163,28 @@ describeDb('mezzanines through the origin', () => {
       expect(await isRed((await variant(options, record.id)).data), options).toBe(false);
   });
 
+  it('a variant uses the smallest level with enough pixels, but not one it would shrink below half', async () => {
+    const token = await ownerToken(origin, 'mezz-level');
+    const record = await upload(await bigJpeg(9), token);
+    await waitFor('the top level', () => store.get(record.sha256, 2048));
+    await redMezzanine(record.sha256, [1024]);
+    // 3200 px original: the 1024 level serves 512…930 px outputs; the 2048 level the rest up to 1861.
+    for (const [options, fromSmall] of [
+      ['w=800,f=webp', true],
+      ['w=930,f=webp', true],
+      ['w=520,f=webp', true],
+      ['w=400,dpr=2,f=webp', true],
+      ['w=940,f=webp', false],
+      ['w=500,f=webp', false],
+      ['w=1280,f=webp', false],
+    ] as const)
+      expect(await isRed((await variant(options, record.id)).data), options).toBe(fromSmall);
+  });
+
   it('a variant from the mezzanine has its own ETag (pipeline version), stable on a cache hit', async () => {
     const token = await ownerToken(origin, 'mezz-etag');
     const record = await upload(await bigJpeg(3), token);
-    await waitFor('the mezzanine', () => store.get(record.sha256));
+    await waitFor('the mezzanine', () => store.get(record.sha256, 1024));
     const fromMezz = await variant('w=800,f=webp', record.id);
     const fromOriginal = await variant('w=1920,f=webp', record.id);
     // A variant from the mezzanine has its own revision (`m<version>`), part of its ETag.
@@ -157,11 +204,11 @@ describeDb('mezzanines through the origin', () => {
   it('a missing mezzanine is made on the first variant that uses it', async () => {
     const token = await ownerToken(origin, 'mezz-lazy');
     const record = await upload(await bigJpeg(4), token);
-    await waitFor('the mezzanine', () => store.get(record.sha256));
+    await waitFor('the mezzanine', () => store.get(record.sha256, 1024));
     await store.remove(record.sha256);
-    expect(await store.get(record.sha256)).toBeUndefined();
+    expect(await levelsOf(record.sha256)).toEqual([]);
     await variant('w=640,f=webp', record.id);
-    expect(await store.get(record.sha256)).toBeDefined();
+    expect(await levelsOf(record.sha256)).toEqual([2048, 1024]);
   });
 
   it('small originals get none (and their variants are made from the original)', async () => {
@@ -169,7 +216,7 @@ describeDb('mezzanines through the origin', () => {
     const record = await upload(await photoJpeg(800, 600, 5), token);
     await variant('w=400,f=webp', record.id);
     await new Promise((r) => setTimeout(r, 300));
-    expect(await store.get(record.sha256)).toBeUndefined();
+    expect(await levelsOf(record.sha256)).toEqual([]);
   });
 
   it('orientation, ICC and alpha: the same variant as from the original (SSIM ≥ 0.99 on lossless output)', async () => {
@@ -182,7 +229,7 @@ describeDb('mezzanines through the origin', () => {
       [alpha, 'image/png', { w: 700, f: 'webp' }, true],
     ] as const) {
       const record = await upload(bytes, token, type, again);
-      await waitFor('the mezzanine', () => store.get(record.sha256));
+      await waitFor('the mezzanine', () => store.get(record.sha256, 1024));
       const canonical = canonicalize(options);
       const made = (await variant(canonical, record.id)).data;
       const reference = (await transform({ input: bytes, options })).data;
@@ -202,15 +249,15 @@ describeDb('mezzanines through the origin', () => {
     const a = await upload(bytes, await ownerToken(origin, 'mezz-del-a'));
     const bToken = await ownerToken(origin, 'mezz-del-b');
     const b = await upload(bytes, bToken);
-    await waitFor('the mezzanine', () => store.get(a.sha256));
+    await waitFor('the mezzanine', () => store.get(a.sha256, 1024));
     const del = (id: string, owner: string) =>
       ownerToken(origin, owner).then((t) =>
         fetch(`${origin.api}/images/${id}`, { method: 'DELETE', headers: bearer(t) }),
       );
     expect((await del(a.id, 'mezz-del-a')).status).toBe(204);
-    expect(await store.get(a.sha256)).toBeDefined();
+    expect(await levelsOf(a.sha256)).toEqual([2048, 1024]);
     expect((await del(b.id, 'mezz-del-b')).status).toBe(204);
-    expect(await store.get(a.sha256)).toBeUndefined();
+    expect(await levelsOf(a.sha256)).toEqual([]);
     expect(await origin.originals.exists(a.sha256)).toBe(false);
   });
 });
