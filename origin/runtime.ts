@@ -23,6 +23,7 @@ import { createSources } from './sources/create.js';
 import type { SourceFetcher } from './sources/fetch-source.js';
 import { createOriginalStore, createVariantStore } from './storage/create.js';
 import { storageFailureMessage } from './storage/originals.js';
+import { AvifProcesses } from './transform/avif-encoders.js';
 import { BackgroundWork } from './variants/background.js';
 import { VariantCache } from './variants/disk-cache.js';
 import { EagerPresets } from './variants/eager.js';
@@ -102,9 +103,11 @@ export async function createRuntime(
   let coordination: Coordination | undefined;
   let sourceFetcher: SourceFetcher | undefined;
   let background: BackgroundWork | undefined;
+  let avifEncoder: AvifProcesses | undefined;
   const closeAll = async () => {
     // Queued background work is skipped; running tasks finish before their resources close.
     await background?.stop().catch(() => {});
+    await avifEncoder?.close().catch(() => {});
     await sourceFetcher?.close().catch(() => {});
     await coordination?.close().catch(() => {});
     if (ownsDb) await db.close();
@@ -161,6 +164,15 @@ export async function createRuntime(
       metrics.transformLaneQueueDepth.set({ lane }, 0);
     }
     metrics.transformAvifSlots.set(pool.avifSlots);
+    // One encoder process per AVIF slot: the pool bounds how many AVIF encodes run at once.
+    const avifNice = config.transform.avifNice;
+    if (avifNice !== undefined) {
+      avifEncoder = new AvifProcesses({
+        processes: pool.avifSlots,
+        nice: avifNice,
+        onRestart: (reason) => metrics.avifEncoderRestarts.inc({ reason }),
+      });
+    }
     background = new BackgroundWork({ pool, logger, metrics });
     metrics.transformQueueCapacity.set(config.transform.queue);
     // With REDIS_URL: single-flight across replicas and deletes seen by every replica at once.
@@ -208,6 +220,7 @@ export async function createRuntime(
       ...(tier2 ? { tier2 } : {}),
       ...(coordination ? { invalidation: coordination.invalidation } : {}),
       ...(mezzanines ? { mezzanines } : {}),
+      ...(avifEncoder ? { avifEncoder } : {}),
     });
     const sources = createSources(config, logger, {
       db,

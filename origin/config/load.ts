@@ -32,6 +32,8 @@ export interface Config {
     timeoutMs: number;
     /** TRANSFORM_AVIF_SHARE as a fraction (1: no cap). */
     avifShare: number;
+    /** AVIF_NICE: the AVIF encoder processes' nice value; undefined: AVIF encoded in process. */
+    avifNice: number | undefined;
     backgroundQueue: number;
   };
   /** EAGER_PRESETS, resolved against PRESETS. */
@@ -161,6 +163,7 @@ export function loadConfig(source: Source = process.env): Config {
       queue: e.TRANSFORM_QUEUE,
       timeoutMs: e.TRANSFORM_TIMEOUT_MS,
       avifShare: e.TRANSFORM_AVIF_SHARE,
+      avifNice: e.AVIF_NICE === 'off' ? undefined : e.AVIF_NICE,
       backgroundQueue: e.TRANSFORM_BACKGROUND_QUEUE,
     },
     eagerPresets: e.EAGER_PRESETS.map((name) => e.PRESETS.get(name)!),

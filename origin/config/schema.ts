@@ -47,6 +47,18 @@ const bytesOrOff = z.string().transform((v, ctx) => {
   return n;
 });
 
+/** AVIF_NICE: `off` (AVIF encoded in the origin's process) or the encoder processes' nice value. */
+const niceOrOff = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .transform((v, ctx) => {
+    if (v === 'off') return 'off' as const;
+    if (/^\d+$/.test(v) && Number(v) <= 19) return Number(v);
+    ctx.addIssue({ code: 'custom', message: 'must be off or a nice value from 0 to 19' });
+    return z.NEVER;
+  });
+
 const int = (min: number, max: number) =>
   z
     .string()
@@ -196,6 +208,9 @@ export const envSchema = z
     // Share of the transform slots AVIF encodes may hold (100%: no cap), so WebP/JPEG misses keep
     // their latency while AVIF is busy (README "Priority lanes").
     TRANSFORM_AVIF_SHARE: percentage.default(0.5),
+    // AVIF encodes run in child processes at this CPU priority (off: in the origin's process), so
+    // they take only what WebP/JPEG work leaves of the CPU (README "Priority lanes").
+    AVIF_NICE: niceOrOff.default(10),
     // Background work (eager presets, …) allowed to wait for an idle slot; past it, dropped.
     TRANSFORM_BACKGROUND_QUEUE: int(0, 100_000).default(256),
     // The edge's presets (same variable, same default): for EAGER_PRESETS and POST /api/v1/sign.

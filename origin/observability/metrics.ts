@@ -107,6 +107,12 @@ export function createMetrics() {
       help: 'Worker slots AVIF encodes may hold at once: ceil(TRANSFORM_AVIF_SHARE × TRANSFORM_CONCURRENCY)',
       registers,
     }),
+    avifEncoderRestarts: new Counter({
+      name: 'imgedge_avif_encoder_restarts_total',
+      help: 'AVIF encoder processes (AVIF_NICE) replaced: crashed mid-encode, or killed at the transform timeout',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
     transformBackgroundDropped: new Counter({
       name: 'imgedge_transform_background_dropped_total',
       help: 'Background tasks dropped because the background queue (TRANSFORM_BACKGROUND_QUEUE) was full',

@@ -1,6 +1,11 @@
-/** transform(): load (header, plan) → STEPS → one encode; sharp failures become ImgedgeErrors (errors.ts). */
-import type { OutputInfo } from 'sharp';
+/**
+ * transform(): load (header, plan) → STEPS → one encode; sharp failures become ImgedgeErrors
+ * (errors.ts). With an outside AVIF encoder (avif-encoders.ts), an AVIF output's pipeline ends in
+ * raw pixels that the encoder turns into the same bytes, with what is left of the time limit.
+ */
+import type { AvifOptions, OutputInfo } from 'sharp';
 import { encodedHasAlpha } from './alpha.js';
+import { encoderOptions } from './encoders.js';
 import { toTransformError } from './errors.js';
 import { resolveLimits } from './limits.js';
 import { CONTENT_TYPES } from './output.js';
@@ -11,10 +16,27 @@ import type { TransformContext, TransformRequest, TransformResult } from './type
 export async function transform(req: TransformRequest): Promise<TransformResult> {
   const limits = resolveLimits(req.limits);
   try {
+    const started = performance.now();
     const ctx = await load(req, limits);
     for (const step of STEPS) await step(ctx);
     const { data, info } = await ctx.image.toBuffer({ resolveWithObject: true });
-    return toResult(ctx, data, info);
+    if (!ctx.encodeOutside || !req.avifEncoder) return toResult(ctx, data, info);
+    const left = limits.timeoutMs - (performance.now() - started);
+    const encoded = await req.avifEncoder.encode(
+      {
+        pixels: data,
+        raw: {
+          width: info.width,
+          height: info.height,
+          channels: info.channels,
+          premultiplied: info.premultiplied ?? false,
+        },
+        options: encoderOptions('avif', ctx.options.q) as AvifOptions,
+        srgbProfile: ctx.source.hasProfile,
+      },
+      Math.max(1000, left),
+    );
+    return toResult(ctx, encoded, { ...info, hasAlpha: info.channels === 2 || info.channels === 4 });
   } catch (err) {
     throw toTransformError(err);
   }

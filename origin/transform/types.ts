@@ -3,6 +3,7 @@ import type { Sharp } from 'sharp';
 import type { FormatClass } from '../../shared/options/negotiate.js';
 import type { ImageOptions, OutputFormat } from '../../shared/options/types.js';
 import type { Watermark } from '../../shared/watermarks/index.js';
+import type { OutsideEncoder } from './avif-encoders.js';
 import type { Rgba } from './colour.js';
 import type { ExtractBox, ResizePlan, Size } from './geometry.js';
 
@@ -33,6 +34,11 @@ export interface TransformRequest {
    * no ICC profile (its header says whether the original had one: source.ts STANDS_FOR_PROFILE_XMP).
    */
   planAs?: { width: number; height: number };
+  /**
+   * Where AVIF outputs are encoded instead of this process (avif-encoders.ts): the pipeline makes
+   * the pixels here and hands them over. Absent: in process.
+   */
+  avifEncoder?: OutsideEncoder;
 }
 
 /** How a watermark is drawn: its definition less what names it. */
@@ -134,6 +140,11 @@ export interface TransformContext {
   image: Sharp;
   readonly watermark: WatermarkInput | undefined;
   readonly limits: TransformLimits;
+  /**
+   * The encode happens outside this process (TransformRequest.avifEncoder): the pipeline ends in
+   * raw pixels, without the output profile, which the encoder attaches.
+   */
+  readonly encodeOutside: boolean;
 }
 
 /** Steps configure `image`; only the watermark step awaits (it needs the output's real size). */

@@ -23,6 +23,7 @@ import {
 import type { Mezzanines } from '../mezzanine/service.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { OriginalStore } from '../storage/originals.js';
+import type { OutsideEncoder } from '../transform/avif-encoders.js';
 import { CONTENT_TYPES, transform } from '../transform/index.js';
 import type { WatermarkInput } from '../transform/types.js';
 import { WatermarkLibrary } from '../watermarks/library.js';
@@ -90,6 +91,8 @@ export interface VariantServiceDeps {
   watermarkCacheBytes?: number;
   /** Cold variants decode the original's mezzanine when it holds enough pixels (absent: never). */
   mezzanines?: Mezzanines;
+  /** Where AVIF outputs are encoded (AVIF_NICE's child processes); absent: in process. */
+  avifEncoder?: OutsideEncoder;
 }
 
 /** How many originals' facts (for the mezzanine decision) are kept in memory. */
@@ -374,6 +377,7 @@ export class VariantService {
           options: req.options,
           ...(req.requested.kind === 'auto' ? { autoClass: req.requested.class } : {}),
           ...(watermark ? { watermark } : {}),
+          ...(this.deps.avifEncoder ? { avifEncoder: this.deps.avifEncoder } : {}),
           limits: {
             maxInputPixels: this.deps.maxInputPixels,
             timeoutMs: this.deps.timeoutMs,

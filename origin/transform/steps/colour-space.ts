@@ -5,7 +5,8 @@
  */
 import type { Step } from '../types.js';
 
-export const colourSpace: Step = ({ image, source }) => {
+export const colourSpace: Step = ({ image, source, encodeOutside }) => {
   image.toColourspace('srgb');
-  if (source.hasProfile) image.withIccProfile('srgb');
+  // Encoded outside (avif-encoders.ts): the encoder attaches it to the pixels handed over.
+  if (source.hasProfile && !encodeOutside) image.withIccProfile('srgb');
 };

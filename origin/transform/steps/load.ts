@@ -43,5 +43,6 @@ export async function load(req: TransformRequest, limits: TransformLimits): Prom
   assertWorkLimits(source, plan, limits);
   const image: Sharp = sharp(req.input, { ...decoderOptions(limits), animated: plan.keepFrames });
   image.timeout({ seconds: timeoutSeconds(limits) });
-  return { options: req.options, source, plan, image, watermark: req.watermark, limits };
+  const encodeOutside = plan.format === 'avif' && req.avifEncoder !== undefined;
+  return { options: req.options, source, plan, image, watermark: req.watermark, limits, encodeOutside };
 }

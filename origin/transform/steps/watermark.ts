@@ -74,7 +74,7 @@ function continueOn(ctx: TransformContext, data: Buffer, info: OutputInfo, frame
     limitInputPixels: false,
   });
   image.timeout({ seconds: timeoutSeconds(ctx.limits) });
-  if (ctx.source.hasProfile) image.withIccProfile('srgb');
+  if (ctx.source.hasProfile && !ctx.encodeOutside) image.withIccProfile('srgb');
   if (ctx.plan.keepFrames && (ctx.plan.format === 'webp' || ctx.plan.format === 'gif')) {
     // Raw frames carry no timing: the encode keeps the source's (encode's options leave these).
     const timing = {

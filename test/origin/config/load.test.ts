@@ -108,6 +108,16 @@ describe('origin config', () => {
     expect(problems({ ...base, PRESETS: '{bad' })[0]).toMatch(/^PRESETS is not valid JSON: /);
   });
 
+  it('AVIF_NICE: 10 by default, 0..19, or off (AVIF encoded in process)', () => {
+    expect(loadConfig(base).transform.avifNice).toBe(10);
+    expect(loadConfig({ ...base, AVIF_NICE: '19' }).transform.avifNice).toBe(19);
+    expect(loadConfig({ ...base, AVIF_NICE: ' OFF ' }).transform.avifNice).toBeUndefined();
+    for (const bad of ['20', '-1', 'low'])
+      expect(problems({ ...base, AVIF_NICE: bad })).toEqual([
+        'AVIF_NICE must be off or a nice value from 0 to 19',
+      ]);
+  });
+
   it('ORIGINAL_CACHE_BYTES: 256MiB by default, a byte size, or 0 for off', () => {
     expect(loadConfig(base).originalCacheBytes).toBe(256 * 1024 * 1024);
     expect(loadConfig({ ...base, ORIGINAL_CACHE_BYTES: '64MB' }).originalCacheBytes).toBe(64_000_000);
