@@ -6,8 +6,10 @@
  * side is measured, drained after, so the baseline rounds never overlap AVIF work). Rounds
  * alternate B C C B B C as in every case.
  *
- * The figure is `p99_ratio` = WebP p99 with AVIF busy ÷ WebP p99 alone (bar ≤ 1.5), with the AVIF
- * share on (TRANSFORM_AVIF_SHARE=25%: one of four slots) and off (100%: AVIF may take all four).
+ * The figure is `p99_ratio` = WebP p99 with AVIF busy ÷ WebP p99 alone (bar ≤ 1.5): with the
+ * defaults (AVIF encoded in child processes at nice 10, TRANSFORM_AVIF_SHARE=50%: two of four
+ * slots), and, for comparison, AVIF encoded in process with the share on (25%: one slot) and off
+ * (100%: AVIF may take all four).
  */
 import type { CaseResult } from '../compare.js';
 import { measure, percentile } from '../measure.js';
@@ -99,7 +101,8 @@ function webpWhileAvif(s: MixedState): LoadSide {
   };
 }
 
-function mixedCase(name: string, share: string, label: string): BenchCase {
+function mixedCase(name: string, env: { share: string; nice: string }, label: string): BenchCase {
+  const share = env.share;
   return defineCase<MixedState>({
     name,
     baselineLabel: 'webp misses alone',
@@ -110,7 +113,7 @@ function mixedCase(name: string, share: string, label: string): BenchCase {
     setup: async (ctx) => {
       const options: OriginOptions = {
         label: name,
-        env: { TRANSFORM_CONCURRENCY: '4', TRANSFORM_AVIF_SHARE: share },
+        env: { TRANSFORM_CONCURRENCY: '4', TRANSFORM_AVIF_SHARE: share, AVIF_NICE: env.nice },
       };
       const origin = await startOrigin(ctx.corpus.jpeg12mp.bytes, options);
       return {
@@ -130,6 +133,7 @@ function mixedCase(name: string, share: string, label: string): BenchCase {
     fields: (s, r) => ({
       ...originFields(effectiveEnv(s.options)),
       transform_avif_share: share,
+      avif_nice: env.nice,
       avif_clients: AVIF_LOAD,
       avif_misses_done: s.avifDone,
       webp_p99_alone_ms: round(r.baseline?.p99Ms),
@@ -152,6 +156,13 @@ function p99Ratio(r: CaseResult): number | undefined {
 }
 
 export const cases = [
-  mixedCase('origin-mixed-webp-p99-avif-share-on', '25%', 'TRANSFORM_AVIF_SHARE=25%'),
-  mixedCase('origin-mixed-webp-p99-avif-share-off', '100%', 'TRANSFORM_AVIF_SHARE=100%, no cap'),
+  // The defaults: AVIF encodes in niced processes (AVIF_NICE=10), half the slots.
+  mixedCase(
+    'origin-mixed-webp-p99-avif-nice',
+    { share: '50%', nice: '10' },
+    'defaults: AVIF_NICE=10, share 50%',
+  ),
+  // Without the niced processes, for comparison: the share alone, and nothing.
+  mixedCase('origin-mixed-webp-p99-avif-share-on', { share: '25%', nice: 'off' }, 'AVIF_NICE=off, share 25%'),
+  mixedCase('origin-mixed-webp-p99-avif-share-off', { share: '100%', nice: 'off' }, 'AVIF_NICE=off, no cap'),
 ];

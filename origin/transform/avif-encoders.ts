@@ -1,21 +1,27 @@
 /**
- * AVIF encodes in child processes at a lower CPU priority (AVIF_NICE). An AVIF encode takes
- * seconds of CPU at large sizes and libvips cannot interrupt it; in the origin's process it takes
- * a core from the WebP/JPEG misses next to it, whatever share of the work pool's slots it holds.
- * Niced, it runs on what those leave (measured: WebP p99 with two AVIF encoders busy, 216–219 ms
- * at nice 10/19 vs 224 alone, 364 at nice 0 and 400 in process). The pipeline hands over the
- * processed pixels (transform.ts): the output is the in-process one, byte for byte.
+ * AVIF work in child processes at a lower CPU priority (AVIF_NICE). An AVIF encode takes seconds
+ * of CPU at large sizes and libvips cannot interrupt it; in the origin's process it takes a core
+ * from the WebP/JPEG misses next to it, whatever share of the work pool's slots it holds. Niced,
+ * it runs on what those leave (measured: WebP p99 with two AVIF encoders busy, 216–219 ms at
+ * nice 10/19 vs 224 alone, 364 at nice 0 and 400 in process).
+ *
+ * Two kinds of job (transform.ts decides, once the plan says the output is AVIF):
+ * - `transform`: the whole pipeline, decode included, for the request as given (no watermark):
+ *   the child runs the same transform() on the same bytes;
+ * - `encode`: the pixels the pipeline made here (a watermarked output: the watermark's pixels
+ *   live in this process) → AVIF, tagged sRGB when asked: the bytes of an in-process encode.
  *
  * One job at a time per child, up to `processes` children (started on first use; the work pool's
- * AVIF slots already bound how many encodes run). A child that dies fails only the encode it was
- * running (503 `unavailable`, retry) and is replaced on the next one; an encode over its time is
- * killed with its child (`transform_timeout`), which in-process libvips could not do. close()
- * stops every child; a child whose parent dies exits on the IPC disconnect.
+ * AVIF slots already bound how many run). A child that dies fails only the job it was running
+ * (503 `unavailable`, retry) and is replaced on the next one; a job over its time is killed with
+ * its child (`transform_timeout`), which in-process libvips could not do. close() stops every
+ * child; a child whose parent dies exits on the IPC disconnect.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import type { AvifOptions } from 'sharp';
-import { ImgedgeError } from '../../shared/errors.js';
+import { type ErrorCode, ImgedgeError } from '../../shared/errors.js';
 import { toTransformError } from './errors.js';
+import type { TransformRequest, TransformResult } from './types.js';
 
 export interface RawPixels {
   width: number;
@@ -32,33 +38,41 @@ export interface EncodeJob {
   srgbProfile: boolean;
 }
 
-/** Parent → child (structured clone: the pixels arrive as a Uint8Array). */
-export interface EncodeRequest extends Omit<EncodeJob, 'pixels'> {
-  id: number;
-  pixels: Uint8Array;
-}
+/** A transform the child can run as given: no watermark, no encoder of its own. */
+export type ChildTransformRequest = Omit<TransformRequest, 'watermark' | 'avifEncoder'>;
+
+/** Parent → child (structured clone: Buffers arrive as Uint8Arrays). */
+export type ChildRequest =
+  | ({ id: number; kind: 'encode' } & EncodeJob)
+  | { id: number; kind: 'transform'; request: ChildTransformRequest };
 
 /** Child → parent. */
-export type EncodeReply = { id: number; data: Uint8Array } | { id: number; error: string };
+export type ChildReply =
+  | { id: number; data: Uint8Array }
+  | { id: number; result: TransformResult }
+  | { id: number; error: string; code?: ErrorCode; headers?: Record<string, string> };
 
 /** What transform() needs of an encoder outside the process. */
 export interface OutsideEncoder {
   encode(job: EncodeJob, timeoutMs: number): Promise<Buffer>;
+  transform(request: ChildTransformRequest, timeoutMs: number): Promise<TransformResult>;
 }
 
 export interface AvifProcessesOptions {
   processes: number;
   /** Nice value of the children, 0 (as the origin) … 19 (lowest). */
   nice: number;
-  /** A child died while encoding, or was killed for its time. */
+  /** A child died while working, or was killed for its time. */
   onRestart?: (reason: 'crashed' | 'timeout') => void;
 }
 
+type Job = { kind: 'encode'; job: EncodeJob } | { kind: 'transform'; request: ChildTransformRequest };
+
 interface Pending {
   id: number;
-  job: EncodeJob;
+  job: Job;
   timeoutMs: number;
-  resolve: (data: Buffer) => void;
+  resolve: (reply: ChildReply) => void;
   reject: (err: unknown) => void;
 }
 
@@ -75,6 +89,13 @@ function childEntry(): { path: URL; execArgv: string[] } {
     execArgv: ts ? ['--import', 'tsx'] : [],
   };
 }
+
+/** A Buffer over the bytes of a Uint8Array from the IPC channel (no copy). */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+const shuttingDown = () => new ImgedgeError('unavailable', 'The origin is shutting down');
 
 export class AvifProcesses implements OutsideEncoder {
   private readonly workers = new Set<Worker>();
@@ -93,19 +114,30 @@ export class AvifProcesses implements OutsideEncoder {
     return [...this.workers].flatMap((w) => (w.child.pid === undefined ? [] : [w.child.pid]));
   }
 
-  encode(job: EncodeJob, timeoutMs: number): Promise<Buffer> {
-    if (this.closed) return Promise.reject(new ImgedgeError('unavailable', 'The origin is shutting down'));
-    return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, job, timeoutMs, resolve, reject });
-      this.dispatch();
-    });
+  async encode(job: EncodeJob, timeoutMs: number): Promise<Buffer> {
+    const reply = await this.run({ kind: 'encode', job }, timeoutMs);
+    if (!('data' in reply)) throw new Error('AVIF encoder answered an encode without bytes');
+    return asBuffer(reply.data);
+  }
+
+  async transform(request: ChildTransformRequest, timeoutMs: number): Promise<TransformResult> {
+    const reply = await this.run({ kind: 'transform', request }, timeoutMs);
+    if (!('result' in reply)) throw new Error('AVIF encoder answered a transform without a result');
+    return { ...reply.result, data: asBuffer(reply.result.data) };
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const p of this.queue.splice(0))
-      p.reject(new ImgedgeError('unavailable', 'The origin is shutting down'));
+    for (const p of this.queue.splice(0)) p.reject(shuttingDown());
     await Promise.all([...this.workers].map((w) => stop(w.child)));
+  }
+
+  private run(job: Job, timeoutMs: number): Promise<ChildReply> {
+    if (this.closed) return Promise.reject(shuttingDown());
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, job, timeoutMs, resolve, reject });
+      this.dispatch();
+    });
   }
 
   private dispatch(): void {
@@ -127,7 +159,7 @@ export class AvifProcesses implements OutsideEncoder {
     });
     const worker: Worker = { child, busy: undefined };
     this.workers.add(worker);
-    child.on('message', (reply: EncodeReply) => this.finish(worker, reply));
+    child.on('message', (reply: ChildReply) => this.finish(worker, reply));
     child.once('exit', () => this.exited(worker));
     // A fork that cannot start reports through 'error' and 'exit'; the job fails in exited().
     child.on('error', () => {});
@@ -143,18 +175,28 @@ export class AvifProcesses implements OutsideEncoder {
       worker.child.kill('SIGKILL');
     }, pending.timeoutMs);
     worker.busy = { ...pending, timer };
-    const { pixels, ...rest } = pending.job;
-    const request: EncodeRequest = { ...rest, id: pending.id, pixels };
+    const { job } = pending;
+    const request: ChildRequest =
+      job.kind === 'encode'
+        ? { id: pending.id, kind: 'encode', ...job.job }
+        : { id: pending.id, kind: 'transform', request: job.request };
     worker.child.send(request);
   }
 
-  private finish(worker: Worker, reply: EncodeReply): void {
+  private finish(worker: Worker, reply: ChildReply): void {
     const busy = worker.busy;
     if (!busy || busy.id !== reply.id) return;
     clearTimeout(busy.timer);
     worker.busy = undefined;
-    if ('error' in reply) busy.reject(toTransformError(new Error(reply.error)));
-    else busy.resolve(Buffer.from(reply.data.buffer, reply.data.byteOffset, reply.data.byteLength));
+    if ('error' in reply) {
+      busy.reject(
+        reply.code
+          ? new ImgedgeError(reply.code, reply.error, reply.headers ? { headers: reply.headers } : {})
+          : toTransformError(new Error(reply.error)),
+      );
+    } else {
+      busy.resolve(reply);
+    }
     this.dispatch();
   }
 

@@ -1,7 +1,8 @@
 /**
  * transform(): load (header, plan) → STEPS → one encode; sharp failures become ImgedgeErrors
- * (errors.ts). With an outside AVIF encoder (avif-encoders.ts), an AVIF output's pipeline ends in
- * raw pixels that the encoder turns into the same bytes, with what is left of the time limit.
+ * (errors.ts). With an outside AVIF encoder (avif-encoders.ts), a planned AVIF output is made
+ * there: the whole transform, or, with a watermark (whose pixels live here), the encode of the
+ * pixels made here, with what is left of the time limit. The bytes are the same either way.
  */
 import type { AvifOptions, OutputInfo } from 'sharp';
 import { encodedHasAlpha } from './alpha.js';
@@ -18,6 +19,10 @@ export async function transform(req: TransformRequest): Promise<TransformResult>
   try {
     const started = performance.now();
     const ctx = await load(req, limits);
+    if (ctx.encodeOutside && req.avifEncoder && !req.watermark) {
+      const { watermark: _w, avifEncoder, ...request } = req;
+      return await avifEncoder.transform(request, limits.timeoutMs);
+    }
     for (const step of STEPS) await step(ctx);
     const { data, info } = await ctx.image.toBuffer({ resolveWithObject: true });
     if (!ctx.encodeOutside || !req.avifEncoder) return toResult(ctx, data, info);

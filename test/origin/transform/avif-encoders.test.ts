@@ -1,7 +1,7 @@
 /**
- * AVIF encodes in niced child processes (origin/transform/avif-encoders.ts), with real sharp in
- * real processes: the bytes are the in-process pipeline's, every thread of a child runs at the
- * nice value, a child killed mid-encode fails only that encode and the next one gets a new child,
+ * AVIF work in niced child processes (origin/transform/avif-encoders.ts), with real sharp in
+ * real processes: the bytes are the in-process pipeline's (whole transforms, and the encode of a
+ * watermarked output's pixels), every thread of a child runs at the nice value, a child killed mid-encode fails only that encode and the next one gets a new child,
  * an encode over its time is killed, and close() leaves no child behind.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AvifProcesses } from '../../../origin/transform/avif-encoders.js';
 import { transform } from '../../../origin/transform/index.js';
+import type { WatermarkInput } from '../../../origin/transform/types.js';
 import { isImgedgeError } from '../../../shared/errors.js';
 import { alphaPng, displayP3Jpeg, photoJpeg } from '../../support/images.js';
 
@@ -71,6 +72,43 @@ describe('AVIF encodes in child processes', () => {
       expect(outside.data.equals(inProcess.data), JSON.stringify(options)).toBe(true);
     }
     expect(pool.pids.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a watermarked output: its pixels are made here and encoded there, the same bytes', async () => {
+    pool = new AvifProcesses({ processes: 1, nice: 10 });
+    const mark = await sharp({
+      create: { width: 40, height: 20, channels: 4, background: { r: 255, g: 255, b: 255, alpha: 0.6 } },
+    })
+      .png()
+      .toBuffer();
+    const watermark: WatermarkInput = {
+      definition: { gravity: 'southeast', opacity: 0.8, scale: 0.25, margin: 4, repeat: false },
+      size: async () => ({ width: 40, height: 20 }),
+      pixels: (width, height) =>
+        sharp(mark).resize(width, height, { fit: 'fill' }).ensureAlpha().raw().toBuffer(),
+    };
+    const input = await sharp(await photoJpeg(640, 480, 7))
+      .withIccProfile('srgb')
+      .jpeg()
+      .toBuffer();
+    const options = { w: 300, f: 'avif' as const, wm: 'logo' };
+    const inProcess = await transform({ input, options, watermark });
+    const outside = await transform({ input, options, watermark, avifEncoder: pool });
+    expect(outside.data.equals(inProcess.data)).toBe(true);
+    expect(pool.pids.length).toBe(1);
+  });
+
+  it("the child's failures are the pipeline's errors: a truncated JPEG is invalid_image", async () => {
+    pool = new AvifProcesses({ processes: 1, nice: 10 });
+    const whole = await photoJpeg(640, 480, 8);
+    const truncated = whole.subarray(0, Math.floor(whole.length / 2));
+    const inProcess = await transform({ input: truncated, options: { f: 'avif' } }).catch((e: unknown) => e);
+    const outside = await transform({ input: truncated, options: { f: 'avif' }, avifEncoder: pool }).catch(
+      (e: unknown) => e,
+    );
+    expect(isImgedgeError(inProcess) && inProcess.code).toBe('invalid_image');
+    expect(isImgedgeError(outside) && outside.code).toBe('invalid_image');
+    expect(pool.pids.length).toBe(1);
   });
 
   it('other formats stay in process', async () => {
