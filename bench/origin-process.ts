@@ -16,7 +16,7 @@
  *   every other origin variable of this shell is dropped so the figures do not depend on it.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -240,6 +240,22 @@ export async function startOrigin(jpeg: Buffer, opts: OriginOptions): Promise<Or
 }
 
 /** Resident set size of a process now, MB (0 when gone). */
+/** `pid` and its child processes (the origin's AVIF encoders), from /proc; [pid] where unreadable. */
+export function withChildren(pid: number): number[] {
+  try {
+    const children = readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8')
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean)
+        .map(Number),
+    );
+    return [pid, ...children];
+  } catch {
+    return [pid];
+  }
+}
+
 export function rssMb(pid: number): number {
   try {
     return (Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * 4096) / 1024 / 1024;
