@@ -104,6 +104,19 @@ async function variant(options: string, id: string): Promise<{ res: Response; da
   return { res, data };
 }
 
+/**
+ * Upload a large original and wait until its background mezzanine is made: every level stored
+ * (the `made` counter moved), so a level swapped afterwards cannot be overwritten by that make.
+ */
+async function uploadMade(bytes: Buffer, token: string): Promise<ImageRecord> {
+  const before = await origin.metric('imgedge_mezzanine_total', { event: 'made' });
+  const record = await upload(bytes, token);
+  await waitFor('the background mezzanine', async () =>
+    (await origin.metric('imgedge_mezzanine_total', { event: 'made' })) > before ? true : undefined,
+  );
+  return record;
+}
+
 /** Which levels of an original's mezzanine the store holds. */
 async function levelsOf(sha256: string): Promise<MezzanineLevelName[]> {
   const held = await Promise.all(MEZZANINE_LEVELS.map((level) => store.has(sha256, level)));
@@ -139,7 +152,7 @@ describeDb('mezzanines through the origin', () => {
 
   it('is used when it holds enough pixels, and not for large widths, dpr, tight crops or trim', async () => {
     const token = await ownerToken(origin, 'mezz-use');
-    const record = await upload(await bigJpeg(2), token);
+    const record = await uploadMade(await bigJpeg(2), token);
     await redMezzanine(record.sha256);
     const used = [
       'w=800,f=webp',
@@ -165,7 +178,7 @@ describeDb('mezzanines through the origin', () => {
 
   it('a variant uses the smallest level with enough pixels, but not one it would shrink below half', async () => {
     const token = await ownerToken(origin, 'mezz-level');
-    const record = await upload(await bigJpeg(9), token);
+    const record = await uploadMade(await bigJpeg(9), token);
     await waitFor('the top level', () => store.get(record.sha256, 2048));
     await redMezzanine(record.sha256, [1024]);
     // 3200 px original: the 1024 level serves 512…930 px outputs; the 2048 level the rest up to 1861.
