@@ -9,7 +9,7 @@
 import { readdirSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { isImgedgeError } from '../../shared/errors.js';
-import type { ChildReply, ChildRequest } from './avif-encoders.js';
+import { asBuffer, type ChildReply, type ChildRequest } from './avif-encoders.js';
 
 const nice = Number(process.env.IMGEDGE_AVIF_NICE ?? 0);
 setPriority(nice);
@@ -23,7 +23,6 @@ try {
 const loading = Promise.all([import('sharp'), import('./transform.js')]);
 
 const reply = (message: ChildReply) => process.send?.(message);
-const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 process.on('message', async (job: ChildRequest) => {
   try {

@@ -2,8 +2,8 @@
  * AVIF work in child processes at a lower CPU priority (AVIF_NICE). An AVIF encode takes seconds
  * of CPU at large sizes and libvips cannot interrupt it; in the origin's process it takes a core
  * from the WebP/JPEG misses next to it, whatever share of the work pool's slots it holds. Niced,
- * it runs on what those leave (measured: WebP p99 with two AVIF encoders busy, 216–219 ms at
- * nice 10/19 vs 224 alone, 364 at nice 0 and 400 in process).
+ * it runs on what those leave (bench origin-mixed, 2 cores: WebP p99 with 4 AVIF clients busy
+ * 1.21–1.36× alone with two AVIF slots here, against 1.39–1.66× with one slot in process).
  *
  * Two kinds of job (transform.ts decides, once the plan says the output is AVIF):
  * - `transform`: the whole pipeline, decode included, for the request as given (no watermark):
