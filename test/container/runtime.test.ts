@@ -199,5 +199,12 @@ describe('container-equivalent runtime', () => {
     expect(variant.status).toBe(200);
     const meta = await sharp(Buffer.from(await variant.arrayBuffer())).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(['webp', 400, 300]);
+    // AVIF is made in the compiled encoder process (AVIF_NICE, origin/transform/avif-child.js).
+    const avif = await fetch(`http://127.0.0.1:${port}/internal/v1/variants/w=300/${id}?format=avif`, {
+      headers: { authorization: `Bearer ${secrets.ORIGIN_AUTH_TOKEN}` },
+    });
+    expect(avif.status, await avif.clone().text()).toBe(200);
+    const avifMeta = await sharp(Buffer.from(await avif.arrayBuffer())).metadata();
+    expect([avifMeta.format, avifMeta.width, avifMeta.height]).toEqual(['heif', 300, 225]);
   });
 });
