@@ -7,8 +7,8 @@
  *   process + this one) over the encoder's own time for an 800×600 WebP (`encoder_ms`, raw pixels
  *   → webp, same settings, at the case's concurrency; `encoder_ms_sequential` one at a time);
  *   `ratio_ceiling`, raw sharp's CPU per op over that encoder time: no mezzanine can beat it, since
- *   the variant still has to be encoded; and SSIM of the w=800 output against raw sharp's, both as encoded
- *   (`ssim_encoded`: two lossy encodes of slightly different pixels) and before the lossy encode
+ *   the variant still has to be encoded; and SSIM of the w=800 output against raw sharp's, both as
+ *   encoded (`ssim_encoded`: two lossy encodes of slightly different pixels) and before the lossy encode
  *   (`ssim_pixels`: the same options with f=png, lossless).
  * - mezzanine-4mp-alpha-800w-webp-cold: the same for the corpus 2000×2000 RGBA PNG (uploaded to
  *   the origin through the API). Bar: ≥ 3.0.
@@ -167,7 +167,7 @@ function coldCase(
       target_ratio: target,
       encoder_ms: round(s.encoderMs.loaded),
       encoder_ms_sequential: round(s.encoderMs.sequential),
-      // What any decode-side change could reach: raw sharp's CPU per op over the encode's alone.
+      // What any decode-side change could reach: raw sharp's CPU per op over the encode's, both loaded.
       ratio_ceiling: round((r.baseline?.cpuMsPerOp ?? Number.NaN) / s.encoderMs.loaded, 2),
       candidate_cpu_over_encoder: round((r.candidate?.cpuMsPerOp ?? Number.NaN) / s.encoderMs.loaded, 2),
       ssim_encoded: round(s.ssim.encoded, 4),
