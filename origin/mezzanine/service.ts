@@ -9,7 +9,7 @@ import { ImgedgeError } from '../../shared/errors.js';
 import type { OriginalStore } from '../storage/originals.js';
 import { SingleFlight } from '../variants/single-flight.js';
 import type { WorkPool } from '../variants/work-pool.js';
-import { makeMezzanine } from './make.js';
+import { type MadeLevel, makeMezzanine } from './make.js';
 import { type MezzanineLevelName, mezzanineLevels, type OriginalFacts } from './policy.js';
 import type { MezzanineStore } from './store.js';
 
@@ -34,7 +34,7 @@ export function runInBackground<T>(deps: Pick<MezzanineDeps, 'pool'>, task: () =
 }
 
 export class Mezzanines {
-  private readonly flights = new SingleFlight<void>();
+  private readonly flights = new SingleFlight<MadeLevel[] | undefined>();
 
   constructor(private readonly deps: MezzanineDeps) {}
 
@@ -47,17 +47,17 @@ export class Mezzanines {
     if (!levels?.some((l) => l.level === level)) return undefined;
     const found = await this.deps.store.get(sha256, level);
     if (found) return found;
-    await this.flights.do(sha256, () => this.make(sha256, facts)).promise;
-    return this.deps.store.get(sha256, level);
+    const made = await this.flights.do(sha256, () => this.make(sha256, facts)).promise;
+    return made?.find((l) => l.level === level)?.data ?? this.deps.store.get(sha256, level);
   }
 
-  /** Every level the store lacks, made from the original (once) and stored. */
-  private async make(sha256: string, facts: OriginalFacts): Promise<void> {
+  /** Every level the store lacks, made from the original (once) and stored; undefined: none lacked. */
+  private async make(sha256: string, facts: OriginalFacts): Promise<MadeLevel[] | undefined> {
     const levels = mezzanineLevels(facts) ?? [];
     const present = await Promise.all(levels.map((l) => this.deps.store.has(sha256, l.level)));
     if (present.every(Boolean)) {
       this.deps.onEvent?.('found');
-      return;
+      return undefined;
     }
     const original = await this.deps.originals.read(sha256);
     if (!original) throw new ImgedgeError('not_found', 'No such image');
@@ -66,6 +66,7 @@ export class Mezzanines {
       if (!present[i]) await this.deps.store.put(sha256, level.level, level.data);
     }
     this.deps.onEvent?.('made');
+    return made;
   }
 
   /** After an upload: make the mezzanine in the background (none for sources it does not help). */
