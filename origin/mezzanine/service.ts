@@ -47,11 +47,16 @@ export class Mezzanines {
     if (!levels?.some((l) => l.level === level)) return undefined;
     const found = await this.deps.store.get(sha256, level);
     if (found) return found;
-    const made = await this.flights.do(sha256, () => this.make(sha256, facts)).promise;
+    const made = await this.makeOnce(sha256, facts);
     return made?.find((l) => l.level === level)?.data ?? this.deps.store.get(sha256, level);
   }
 
-  /** Every level the store lacks, made from the original (once) and stored; undefined: none lacked. */
+  /** make(), at most once at a time per sha256 in this process. */
+  private makeOnce(sha256: string, facts: OriginalFacts): Promise<MadeLevel[] | undefined> {
+    return this.flights.do(sha256, () => this.make(sha256, facts)).promise;
+  }
+
+  /** Every level the store lacks, made from the original and stored; undefined: none lacked. */
   private async make(sha256: string, facts: OriginalFacts): Promise<MadeLevel[] | undefined> {
     const levels = mezzanineLevels(facts) ?? [];
     const present = await Promise.all(levels.map((l) => this.deps.store.has(sha256, l.level)));
@@ -75,12 +80,10 @@ export class Mezzanines {
       this.deps.onEvent?.('none');
       return;
     }
-    runInBackground(this.deps, () => this.flights.do(sha256, () => this.make(sha256, facts)).promise).catch(
-      (err: unknown) => {
-        this.deps.onEvent?.('error');
-        this.deps.onError?.(err, sha256);
-      },
-    );
+    runInBackground(this.deps, () => this.makeOnce(sha256, facts)).catch((err: unknown) => {
+      this.deps.onEvent?.('error');
+      this.deps.onError?.(err, sha256);
+    });
   }
 
   /** The original's bytes went: its mezzanine (every level) goes too (release.ts). */

@@ -16,6 +16,7 @@ import {
 } from '../../../origin/mezzanine/policy.js';
 import { createMezzanineStore, type MezzanineStore } from '../../../origin/mezzanine/store.js';
 import { transform } from '../../../origin/transform/index.js';
+import { standsForProfile } from '../../../origin/transform/source.js';
 import { VariantService } from '../../../origin/variants/service.js';
 import { canonicalize, parseOptions, parseRequestedFormat } from '../../../shared/options/index.js';
 import { describeDb } from '../../support/db.js';
@@ -130,9 +131,10 @@ async function isRed(data: Buffer): Promise<boolean> {
 }
 
 describeDb('mezzanines through the origin', () => {
-  it('after the 201, a 2048 and a 1024 px sRGB PNG mezzanine appear beside the original', async () => {
+  it('after the 201, a 2048 and a 1024 px sRGB PNG mezzanine appear beside the original, no ICC profile in them', async () => {
     const token = await ownerToken(origin, 'mezz-bg');
-    const record = await upload(await bigJpeg(1), token);
+    // The original carries a profile: the levels say so in XMP instead of embedding one.
+    const record = await upload(await bigJpeg(1, (image) => image.withIccProfile('srgb')), token);
     for (const [level, width, height] of [
       [2048, 2048, 1536],
       [1024, 1024, 768],
@@ -146,6 +148,7 @@ describeDb('mezzanines through the origin', () => {
         undefined,
         false,
       ]);
+      expect(standsForProfile(meta)).toBe(true);
     }
     expect(await origin.metric('imgedge_mezzanine_total', { event: 'made' })).toBeGreaterThanOrEqual(1);
   });
