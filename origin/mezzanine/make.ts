@@ -1,15 +1,13 @@
 /**
  * Makes the mezzanine of an original (policy.ts), every level: auto-orient, fit inside the top
  * level, 8-bit sRGB (CMYK, 16-bit, wide-gamut converted), alpha kept; each lower level resized
- * from the top level's pixels (decoded once). No ICC profile: an embedded one would make every
- * variant convert all of the level's pixels through it (≈30 of ≈120 ms CPU for a 2048×1536 one →
- * 800 px WebP); when the original carried one, an XMP packet says so instead
- * (STANDS_FOR_PROFILE_XMP), so variants made from it are tagged sRGB as the original's are. No
- * other metadata.
+ * from the top level's pixels (decoded once). When the original carried an ICC profile, the levels
+ * carry the compact sRGB one (what its variants are tagged with), which a variant keeps as it is:
+ * no pass of the level's or the output's pixels through lcms (steps/colour-space.ts); without one,
+ * none. No other metadata.
  */
 import sharp from 'sharp';
 import { toTransformError } from '../transform/errors.js';
-import { STANDS_FOR_PROFILE_XMP } from '../transform/source.js';
 import { decoderOptions } from '../transform/steps/load.js';
 import { type MezzanineLevel, mezzanineLevels, type OriginalFacts } from './policy.js';
 
@@ -52,7 +50,7 @@ async function encode(
     levels.map(async (level) => {
       const image = sharp(data, { raw });
       if (level !== top) image.resize({ width: level.width, height: level.height, fit: 'fill' });
-      if (hasProfile) image.withXmp(STANDS_FOR_PROFILE_XMP);
+      if (hasProfile) image.withIccProfile('srgb');
       const png = await image.png({ compressionLevel: 0, adaptiveFiltering: false }).toBuffer();
       return { ...level, data: png };
     }),

@@ -4,7 +4,8 @@
  * `${S3_PREFIX}mezzanines/v<N>/ab/cd/<sha256>.<level>` in the bucket. The key alone says whether
  * one exists: no database state, so every replica sees the same thing. A write is durable before it
  * is visible (local: fsync + rename; S3: one PutObject with the bytes' SHA-256 verified by the
- * store). Missing is `undefined`; a failing store is StorageUnavailableError.
+ * store). Missing is `undefined`; a failing store is StorageUnavailableError. remove() also deletes
+ * the levels of retired versions (policy.ts), which nothing reads any more.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -20,19 +21,31 @@ import type { Config } from '../config/load.js';
 import { renameDurable } from '../storage/fs-atomic.js';
 import { originalKey, StorageUnavailableError } from '../storage/originals.js';
 import { createS3Client } from '../storage/s3-client.js';
-import { MEZZANINE_LEVELS, MEZZANINE_VERSION, type MezzanineLevelName } from './policy.js';
+import {
+  MEZZANINE_LEVELS,
+  MEZZANINE_VERSION,
+  type MezzanineLevelName,
+  RETIRED_MEZZANINE_VERSIONS,
+} from './policy.js';
 
 export interface MezzanineStore {
   get(sha256: string, level: MezzanineLevelName): Promise<Buffer | undefined>;
   has(sha256: string, level: MezzanineLevelName): Promise<boolean>;
   put(sha256: string, level: MezzanineLevelName, data: Buffer): Promise<void>;
-  /** Every level; no-op for those absent. */
+  /** Every level, of this version and the retired ones; no-op for those absent. */
   remove(sha256: string): Promise<void>;
 }
 
 /** `mezzanines/v<N>/ab/cd/<sha256>.<level>`: the original's address, in the mezzanines' folder. */
-export function mezzanineKey(sha256: string, level: MezzanineLevelName): string {
-  return `mezzanines/v${MEZZANINE_VERSION}/${originalKey(sha256).slice('originals/'.length)}.${level}`;
+export function mezzanineKey(sha256: string, level: MezzanineLevelName, version = MEZZANINE_VERSION): string {
+  return `mezzanines/v${version}/${originalKey(sha256).slice('originals/'.length)}.${level}`;
+}
+
+/** The keys remove() deletes: every level of the current and the retired versions. */
+export function allMezzanineKeys(sha256: string): string[] {
+  return [MEZZANINE_VERSION, ...RETIRED_MEZZANINE_VERSIONS].flatMap((version) =>
+    MEZZANINE_LEVELS.map((level) => mezzanineKey(sha256, level, version)),
+  );
 }
 
 export class LocalMezzanineStore implements MezzanineStore {
@@ -74,7 +87,7 @@ export class LocalMezzanineStore implements MezzanineStore {
   }
 
   async remove(sha256: string): Promise<void> {
-    for (const level of MEZZANINE_LEVELS) await rm(this.pathFor(sha256, level), { force: true });
+    for (const key of allMezzanineKeys(sha256)) await rm(join(this.dir, key), { force: true });
   }
 }
 
@@ -146,8 +159,7 @@ export class S3MezzanineStore implements MezzanineStore {
   }
 
   async remove(sha256: string): Promise<void> {
-    for (const level of MEZZANINE_LEVELS) {
-      const key = this.keyFor(sha256, level);
+    for (const key of allMezzanineKeys(sha256).map((k) => `${this.options.prefix}${k}`)) {
       try {
         await this.options.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: key }));
       } catch (err) {

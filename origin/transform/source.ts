@@ -25,22 +25,6 @@ export async function readMetadata(image: Sharp): Promise<Metadata> {
   return meta;
 }
 
-/**
- * An input that stands for another image (a mezzanine, TransformRequest.planAs) carries no ICC
- * profile — libvips would convert every decoded pixel through it, ≈30 ms at 3 MP — and says in
- * this XMP packet that the image it stands for carried one, so its variants are tagged sRGB as
- * the original's are (steps/colour-space.ts). Inputs that stand for nothing are never read for it.
- */
-export const STANDS_FOR_PROFILE_XMP =
-  '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">' +
-  '<rdf:Description rdf:about="" xmlns:imgedge="https://imgedge.dev/ns/1/" imgedge:standsForProfile="srgb"/>' +
-  '</rdf:RDF></x:xmpmeta>';
-
-/** Whether a stand-in's header says the image it stands for carried an ICC profile. */
-export function standsForProfile(meta: Pick<Metadata, 'xmpAsString'>): boolean {
-  return meta.xmpAsString?.includes('imgedge:standsForProfile="srgb"') === true;
-}
-
 /** SourceInfo of metadata read without `animated` (so `height` is one frame). */
 export function toSourceInfo(meta: Metadata): SourceInfo {
   const pages = meta.pages ?? 1;

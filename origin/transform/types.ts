@@ -30,8 +30,9 @@ export interface TransformRequest {
   /**
    * Plan against these display dimensions instead of the input's: the input is a smaller
    * rendition (the mezzanine) of an original of this size, so the output is the one the original
-   * would give. Only for an input that needs no orientation and holds enough pixels, and carries
-   * no ICC profile (its header says whether the original had one: source.ts STANDS_FOR_PROFILE_XMP).
+   * would give. Only for an input that needs no orientation and holds enough pixels, whose pixels
+   * are sRGB, tagged with the compact sRGB profile when the original carried a profile (kept as is:
+   * steps/colour-space.ts).
    */
   planAs?: { width: number; height: number };
   /**
@@ -145,6 +146,8 @@ export interface TransformContext {
    * raw pixels, without the output profile, which the encoder attaches.
    */
   readonly encodeOutside: boolean;
+  /** The input stands for the original (TransformRequest.planAs): sRGB pixels, any profile the sRGB one. */
+  readonly standIn: boolean;
 }
 
 /** Steps configure `image`; only the watermark step awaits (it needs the output's real size). */

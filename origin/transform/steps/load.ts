@@ -1,15 +1,15 @@
 /**
  * Load: read the header (no pixel decoded), make the plan once (plan.ts), enforce the pixel cap
  * and the work limits (frames kept, output pixels: limits.ts), and open the one sharp pipeline
- * every later step configures (planned against `planAs`, the original's size, for a mezzanine,
- * whose header also says whether the original carried a profile: source.ts): all frames only when
+ * every later step configures (planned against `planAs`, the original's size, for a mezzanine):
+ * all frames only when
  * they are kept, else the first; the decoder aborts on errors and truncation; the processing
  * timeout starts here.
  */
 import sharp, { type Sharp, type SharpOptions } from 'sharp';
 import { assertPixelCap, assertWorkLimits, timeoutSeconds } from '../limits.js';
 import { planTransform } from '../plan.js';
-import { readMetadata, standsForProfile, toSourceInfo } from '../source.js';
+import { readMetadata, toSourceInfo } from '../source.js';
 import type { TransformContext, TransformLimits, TransformRequest } from '../types.js';
 
 /** Decoder options shared by every instance opened on a source. */
@@ -31,9 +31,7 @@ export function headerOptions(): SharpOptions {
 export async function load(req: TransformRequest, limits: TransformLimits): Promise<TransformContext> {
   const meta = await readMetadata(sharp(req.input, headerOptions()));
   const read = toSourceInfo(meta);
-  const source = req.planAs
-    ? { ...read, ...req.planAs, hasProfile: read.hasProfile || standsForProfile(meta) }
-    : read;
+  const source = req.planAs ? { ...read, ...req.planAs } : read;
   if (req.options.wm !== undefined && req.watermark === undefined) {
     throw new Error(`watermark ${req.options.wm} asked for, but none was handed to the transform`);
   }
@@ -44,5 +42,14 @@ export async function load(req: TransformRequest, limits: TransformLimits): Prom
   const image: Sharp = sharp(req.input, { ...decoderOptions(limits), animated: plan.keepFrames });
   image.timeout({ seconds: timeoutSeconds(limits) });
   const encodeOutside = plan.format === 'avif' && req.avifEncoder !== undefined;
-  return { options: req.options, source, plan, image, watermark: req.watermark, limits, encodeOutside };
+  return {
+    options: req.options,
+    source,
+    plan,
+    image,
+    watermark: req.watermark,
+    limits,
+    encodeOutside,
+    standIn: req.planAs !== undefined,
+  };
 }

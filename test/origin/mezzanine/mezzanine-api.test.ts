@@ -16,13 +16,13 @@ import {
 } from '../../../origin/mezzanine/policy.js';
 import { createMezzanineStore, type MezzanineStore } from '../../../origin/mezzanine/store.js';
 import { transform } from '../../../origin/transform/index.js';
-import { standsForProfile } from '../../../origin/transform/source.js';
 import { VariantService } from '../../../origin/variants/service.js';
 import { canonicalize, parseOptions, parseRequestedFormat } from '../../../shared/options/index.js';
 import { describeDb } from '../../support/db.js';
 import { photoJpeg } from '../../support/images.js';
 import { startTestOrigin, type TestOrigin } from '../../support/origin.js';
 import { bearer, type ImageRecord, ownerToken } from '../api/helpers.js';
+import { iccDescription } from '../transform/helpers.js';
 
 let origin: TestOrigin;
 let store: MezzanineStore;
@@ -131,10 +131,10 @@ async function isRed(data: Buffer): Promise<boolean> {
 }
 
 describeDb('mezzanines through the origin', () => {
-  it('after the 201, a 2048 and a 1024 px sRGB PNG mezzanine appear beside the original, no ICC profile in them', async () => {
+  it('after the 201, a 2048 and a 1024 px sRGB PNG mezzanine appear beside the original, tagged sRGB as it was', async () => {
     const token = await ownerToken(origin, 'mezz-bg');
-    // The original carries a profile: the levels say so in XMP instead of embedding one.
-    const record = await upload(await bigJpeg(1, (image) => image.withIccProfile('srgb')), token);
+    // The original carries a Display P3 profile: the levels hold sRGB pixels tagged with the compact sRGB one.
+    const record = await upload(await bigJpeg(1, (image) => image.withIccProfile('p3')), token);
     for (const [level, width, height] of [
       [2048, 2048, 1536],
       [1024, 1024, 768],
@@ -146,9 +146,10 @@ describeDb('mezzanines through the origin', () => {
         width,
         height,
         undefined,
-        false,
+        true,
       ]);
-      expect(standsForProfile(meta)).toBe(true);
+      expect(iccDescription(meta.icc as Buffer)).toBe('sRGB');
+      expect(meta.xmp).toBeUndefined();
     }
     expect(await origin.metric('imgedge_mezzanine_total', { event: 'made' })).toBeGreaterThanOrEqual(1);
   });
@@ -256,6 +257,10 @@ describeDb('mezzanines through the origin', () => {
         r.hasAlpha,
         r.hasProfile,
       ]);
+      // The P3 original's variant carries the compact sRGB profile, kept from the level as it is;
+      // the untagged PNG's none.
+      const none = Buffer.alloc(0);
+      expect(Buffer.compare(m.icc ?? none, r.icc ?? none), `${type} ${canonical} profile`).toBe(0);
       expect(await ssim(made, reference), `${type} ${canonical}`).toBeGreaterThanOrEqual(0.99);
     }
   });
