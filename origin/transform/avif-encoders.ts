@@ -6,10 +6,11 @@
  * 1.21–1.36× alone with two AVIF slots here, against 1.39–1.66× with one slot in process).
  *
  * Two kinds of job (transform.ts decides, once the plan says the output is AVIF):
- * - `transform`: the whole pipeline, decode included, for the request as given (no watermark):
+ * - `transform`: the whole pipeline, decode included, for an original as given (no watermark):
  *   the child runs the same transform() on the same bytes;
- * - `encode`: the pixels the pipeline made here (a watermarked output: the watermark's pixels
- *   live in this process) → AVIF, tagged sRGB when asked: the bytes of an in-process encode.
+ * - `encode`: the pixels the pipeline made here (a watermarked output, whose watermark's pixels
+ *   live in this process, or a mezzanine's, cheap to decode and bigger than its outputs) → AVIF,
+ *   tagged sRGB when asked: the bytes of an in-process encode.
  *
  * One job at a time per child, up to `processes` children (started on first use; the work pool's
  * AVIF slots already bound how many run). A child that dies fails only the job it was running

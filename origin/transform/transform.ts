@@ -1,8 +1,12 @@
 /**
  * transform(): load (header, plan) → STEPS → one encode; sharp failures become ImgedgeErrors
  * (errors.ts). With an outside AVIF encoder (avif-encoders.ts), a planned AVIF output is made
- * there: the whole transform, or, with a watermark (whose pixels live here), the encode of the
- * pixels made here, with what is left of the time limit. The bytes are the same either way.
+ * there: the whole transform from an original (its decode is the heavy part), or the encode of the
+ * pixels made here, with what is left of the time limit, for a watermarked output (the
+ * watermark's pixels live here) and for a mezzanine (TransformRequest.planAs: decoding it is
+ * little more than a copy, and its bytes, up to ≈9 MB for the 2048 px level, are more than any
+ * output it serves; shipping them cost ≈45 ms CPU per 320 px AVIF). The bytes are the same either
+ * way.
  */
 import type { AvifOptions, OutputInfo } from 'sharp';
 import { encodedHasAlpha } from './alpha.js';
@@ -19,7 +23,7 @@ export async function transform(req: TransformRequest): Promise<TransformResult>
   try {
     const started = performance.now();
     const ctx = await load(req, limits);
-    if (ctx.encodeOutside && req.avifEncoder && !req.watermark) {
+    if (ctx.encodeOutside && req.avifEncoder && !req.watermark && !ctx.standIn) {
       const { watermark: _w, avifEncoder, ...request } = req;
       return await avifEncoder.transform(request, limits.timeoutMs);
     }

@@ -1,13 +1,15 @@
 /**
  * AVIF work in niced child processes (origin/transform/avif-encoders.ts), with real sharp in
  * real processes: the bytes are the in-process pipeline's (whole transforms, and the encode of a
- * watermarked output's pixels), every thread of a child runs at the nice value, a child killed mid-encode fails only that encode and the next one gets a new child,
+ * watermarked output's or a mezzanine's pixels made here), every thread of a child runs at the
+ * nice value, a child killed mid-encode fails only that encode and the next one gets a new child,
  * an encode over its time is killed, and close() leaves no child behind.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AvifProcesses } from '../../../origin/transform/avif-encoders.js';
+import { makeMezzanine } from '../../../origin/mezzanine/make.js';
+import { AvifProcesses, type OutsideEncoder } from '../../../origin/transform/avif-encoders.js';
 import { transform } from '../../../origin/transform/index.js';
 import type { WatermarkInput } from '../../../origin/transform/types.js';
 import { isImgedgeError } from '../../../shared/errors.js';
@@ -96,6 +98,39 @@ describe('AVIF encodes in child processes', () => {
     const outside = await transform({ input, options, watermark, avifEncoder: pool });
     expect(outside.data.equals(inProcess.data)).toBe(true);
     expect(pool.pids.length).toBe(1);
+  });
+
+  it('a mezzanine: its pixels are made here and only they go to the child, the same bytes', async () => {
+    pool = new AvifProcesses({ processes: 1, nice: 10 });
+    const real = pool;
+    const jobs: { kind: string; bytes: number }[] = [];
+    // The real encoder, watched: which job it was given, and how many bytes went with it.
+    const watched: OutsideEncoder = {
+      encode(job, timeoutMs) {
+        jobs.push({ kind: 'encode', bytes: job.pixels.length });
+        return real.encode(job, timeoutMs);
+      },
+      transform(request, timeoutMs) {
+        jobs.push({ kind: 'transform', bytes: Buffer.byteLength(request.input) });
+        return real.transform(request, timeoutMs);
+      },
+    };
+    // A 3200×2400 original with a profile: its 1024 px level carries the compact sRGB one.
+    const original = await sharp(await photoJpeg(320, 240, 9))
+      .resize(3200, 2400)
+      .withIccProfile('p3')
+      .jpeg()
+      .toBuffer();
+    const facts = { width: 3200, height: 2400, frames: 1, hasAlpha: false, format: 'jpeg' };
+    const level = (await makeMezzanine(original, facts, 50_000_000))?.find((l) => l.level === 1024);
+    if (!level) throw new Error('no 1024 px level');
+    const request = { input: level.data, options: { w: 600, f: 'avif' as const }, planAs: facts };
+    const inProcess = await transform(request);
+    const outside = await transform({ ...request, avifEncoder: watched });
+    expect(outside.data.equals(inProcess.data)).toBe(true);
+    expect((await sharp(outside.data).metadata()).hasProfile).toBe(true);
+    expect(jobs).toEqual([{ kind: 'encode', bytes: 600 * 450 * 3 }]);
+    expect(level.data.length).toBeGreaterThan(2 * 600 * 450 * 3);
   });
 
   it("the child's failures are the pipeline's errors: a truncated JPEG is invalid_image", async () => {
