@@ -38,7 +38,8 @@ export async function transform(req: TransformRequest): Promise<TransformResult>
           width: info.width,
           height: info.height,
           channels: info.channels,
-          premultiplied: info.premultiplied ?? false,
+          // Straight alpha, as every sharp output (steps/watermark.ts).
+          premultiplied: false,
         },
         options: encoderOptions('avif', ctx.options.q) as AvifOptions,
         srgbProfile: ctx.source.hasProfile,

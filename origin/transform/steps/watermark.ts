@@ -67,7 +67,10 @@ function continueOn(ctx: TransformContext, data: Buffer, info: OutputInfo, frame
       width: info.width,
       height: info.height,
       channels: info.channels,
-      premultiplied: info.premultiplied ?? false,
+      // Straight alpha: sharp unpremultiplies before any output. `info.premultiplied` only says the
+      // pipeline premultiplied on the way (a resize); passed on, the pixels would be divided by
+      // their alpha a second time.
+      premultiplied: false,
       ...(ctx.plan.keepFrames ? { pageHeight: frameHeight } : {}),
     },
     // The output's own pixels, already bounded by MAX_OUTPUT_PIXELS.

@@ -25,6 +25,8 @@ import { expectProblem, type ImageRecord, uploadOk } from './helpers.js';
 
 const BLUE = { r: 0, g: 0, b: 255 };
 const RED = { r: 255, g: 0, b: 0 };
+/** A colour that dividing by its alpha again would change (to ≈ 200, 100, 40). */
+const VEIL = { r: 100, g: 50, b: 20 };
 
 let first: TestOrigin;
 let token: string;
@@ -35,6 +37,7 @@ let animWebp: ImageRecord; // the same frames as an animated WebP, 80/120/160 ms
 let framed: ImageRecord; // 400×300: a white border 50 px wide around blue
 let mark: ImageRecord; // 80×40 opaque red PNG
 let halfMark: ImageRecord; // 80×40 red PNG, alpha 128
+let veil: ImageRecord; // 400×300 PNG, VEIL at alpha 128
 let scratch: string;
 const servers: RunningServer[] = [];
 
@@ -161,6 +164,7 @@ beforeAll(async () => {
     token,
   );
   halfMark = await uploadOk(first, await flat(80, 40, { ...RED, alpha: 128 / 255 }, 4), token);
+  veil = await uploadOk(first, await flat(400, 300, { ...VEIL, alpha: 128 / 255 }, 4), token);
   const frames = await Promise.all(
     [BLUE, { r: 0, g: 255, b: 0 }, { r: 128, g: 128, b: 128 }].map((c) => flat(120, 90, c)),
   );
@@ -249,6 +253,19 @@ describeDb('origin: wm= watermarks', () => {
     // Over an opaque base the same watermark blends half and half.
     const over = await raster(await variant(url, `wm=glass/${base.id}`));
     expectColour(pixel(over, 200, 150), { r: 128, g: 0, b: 127 }, 3);
+  });
+
+  it.each([
+    ['w=200,wm=corner', 'png'],
+    ['wm=corner', 'png'],
+    ['w=200,wm=corner', 'webp'],
+  ])('a half-transparent output keeps its colours around the watermark (%s, %s)', async (options, format) => {
+    const url = await originWith({ WATERMARKS: watermarks() });
+    const r = await raster(await variant(url, `${options}/${veil.id}`, format));
+    const around = pixel(r, 20, 20);
+    expectColour(around, VEIL, 3);
+    expect(Math.abs((around[3] as number) - 128), `${around}`).toBeLessThanOrEqual(2);
+    expect(isRed(pixel(r, r.width - 15, r.height - 15))).toBe(true);
   });
 
   it.each([

@@ -115,22 +115,34 @@ describe('AVIF encodes in child processes', () => {
         return real.transform(request, timeoutMs);
       },
     };
-    // A 3200×2400 original with a profile: its 1024 px level carries the compact sRGB one.
-    const original = await sharp(await photoJpeg(320, 240, 9))
+    // A 3200×2400 photo with a profile (its level carries the compact sRGB one), and a
+    // 1600×1600 photo at half alpha (its pixels must not be divided by their alpha again).
+    const photo = await sharp(await photoJpeg(320, 240, 9))
       .resize(3200, 2400)
       .withIccProfile('p3')
       .jpeg()
       .toBuffer();
-    const facts = { width: 3200, height: 2400, frames: 1, hasAlpha: false, format: 'jpeg' };
-    const level = (await makeMezzanine(original, facts, 50_000_000))?.find((l) => l.level === 1024);
-    if (!level) throw new Error('no 1024 px level');
-    const request = { input: level.data, options: { w: 600, f: 'avif' as const }, planAs: facts };
-    const inProcess = await transform(request);
-    const outside = await transform({ ...request, avifEncoder: watched });
-    expect(outside.data.equals(inProcess.data)).toBe(true);
-    expect((await sharp(outside.data).metadata()).hasProfile).toBe(true);
-    expect(jobs).toEqual([{ kind: 'encode', bytes: 600 * 450 * 3 }]);
-    expect(level.data.length).toBeGreaterThan(2 * 600 * 450 * 3);
+    const cutout = await sharp(await photoJpeg(160, 160, 11))
+      .resize(1600, 1600)
+      .ensureAlpha(0.5)
+      .png()
+      .toBuffer();
+    for (const [original, facts, w, channels] of [
+      [photo, { width: 3200, height: 2400, frames: 1, hasAlpha: false, format: 'jpeg' }, 600, 3],
+      [cutout, { width: 1600, height: 1600, frames: 1, hasAlpha: true, format: 'png' }, 700, 4],
+    ] as const) {
+      jobs.length = 0;
+      const level = (await makeMezzanine(original, facts, 50_000_000))?.find((l) => l.level === 1024);
+      if (!level) throw new Error(`${facts.format}: no 1024 px level`);
+      const request = { input: level.data, options: { w, f: 'avif' as const }, planAs: facts };
+      const inProcess = await transform(request);
+      const outside = await transform({ ...request, avifEncoder: watched });
+      expect(outside.data.equals(inProcess.data), facts.format).toBe(true);
+      expect((await sharp(outside.data).metadata()).hasProfile).toBe(!facts.hasAlpha);
+      const bytes = outside.width * outside.height * channels;
+      expect(jobs).toEqual([{ kind: 'encode', bytes }]);
+      expect(level.data.length).toBeGreaterThan(2 * bytes);
+    }
   });
 
   it("the child's failures are the pipeline's errors: a truncated JPEG is invalid_image", async () => {
