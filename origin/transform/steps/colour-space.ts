@@ -13,7 +13,10 @@ import type { Step } from '../types.js';
 export const colourSpace: Step = ({ image, source, encodeOutside, standIn }) => {
   image.toColourspace('srgb');
   if (!source.hasProfile) return;
+  if (standIn) {
+    image.keepIccProfile();
+    return;
+  }
   // Encoded outside (avif-encoders.ts): the encoder attaches it to the raw pixels handed over.
-  if (standIn) image.keepIccProfile();
-  else if (!encodeOutside) image.withIccProfile('srgb');
+  if (!encodeOutside) image.withIccProfile('srgb');
 };

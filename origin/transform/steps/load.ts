@@ -2,9 +2,8 @@
  * Load: read the header (no pixel decoded), make the plan once (plan.ts), enforce the pixel cap
  * and the work limits (frames kept, output pixels: limits.ts), and open the one sharp pipeline
  * every later step configures (planned against `planAs`, the original's size, for a mezzanine):
- * all frames only when
- * they are kept, else the first; the decoder aborts on errors and truncation; the processing
- * timeout starts here.
+ * all frames only when they are kept, else the first; the decoder aborts on errors and
+ * truncation; the processing timeout starts here.
  */
 import sharp, { type Sharp, type SharpOptions } from 'sharp';
 import { assertPixelCap, assertWorkLimits, timeoutSeconds } from '../limits.js';
