@@ -13,15 +13,15 @@ import { measuredDb } from './db/measured.js';
 import { migrate } from './db/migrate.js';
 import type { PgliteDatabase } from './db/pglite.js';
 import { createApp } from './http/app.js';
+import { createMezzanineStore } from './mezzanine/create.js';
 import { Mezzanines } from './mezzanine/service.js';
-import { createMezzanineStore } from './mezzanine/store.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import type { HealthCheck } from './ops/health.js';
 import { redisHealthCheck } from './ops/redis-check.js';
 import { createSources } from './sources/create.js';
 import type { SourceFetcher } from './sources/fetch-source.js';
-import { createOriginalStore, createVariantStore } from './storage/create.js';
+import { createOriginalStore, createSourceCache, createVariantStore } from './storage/create.js';
 import { storageFailureMessage } from './storage/originals.js';
 import { AvifProcesses } from './transform/avif-encoders.js';
 import { BackgroundWork } from './variants/background.js';
@@ -120,7 +120,9 @@ export async function createRuntime(
     if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
     logger.info({ database: db.kind }, 'database ready');
 
-    const originals = createOriginalStore(config, metrics);
+    // With S3_BUCKET: what transforms read from the bucket (originals, mezzanine levels), in memory.
+    const sourceCache = createSourceCache(config, metrics);
+    const originals = createOriginalStore(config, metrics, sourceCache);
     await startupStep('UPLOAD_DIR', `cannot use ${config.uploadDir}`, () => originals.init());
     const s3 = config.s3;
     if (s3) {
@@ -196,7 +198,7 @@ export async function createRuntime(
       });
     const mezzanines = config.mezzanines
       ? new Mezzanines({
-          store: createMezzanineStore(config),
+          store: createMezzanineStore(config, sourceCache),
           originals,
           pool,
           maxInputPixels: config.maxInputPixels,

@@ -91,7 +91,7 @@ async function main(argv: string[]): Promise<number> {
     if (command.what === 'mezzanines') {
       const [{ backfillMezzanines }, { createMezzanineStore }] = await Promise.all([
         import('../mezzanine/backfill.js'),
-        import('../mezzanine/store.js'),
+        import('../mezzanine/create.js'),
       ]);
       const report = await backfillMezzanines(
         { db, originals, store: createMezzanineStore(config), maxInputPixels: config.maxInputPixels },

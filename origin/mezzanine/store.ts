@@ -17,10 +17,8 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { Config } from '../config/load.js';
 import { renameDurable } from '../storage/fs-atomic.js';
 import { originalKey, StorageUnavailableError } from '../storage/originals.js';
-import { createS3Client } from '../storage/s3-client.js';
 import {
   MEZZANINE_LEVELS,
   MEZZANINE_VERSION,
@@ -167,14 +165,4 @@ export class S3MezzanineStore implements MezzanineStore {
       }
     }
   }
-}
-
-/** The mezzanine store beside the originals: the bucket when S3_BUCKET is set, else UPLOAD_DIR. */
-export function createMezzanineStore(config: Pick<Config, 'uploadDir' | 's3'>): MezzanineStore {
-  if (!config.s3) return new LocalMezzanineStore(config.uploadDir);
-  return new S3MezzanineStore({
-    client: createS3Client(config.s3),
-    bucket: config.s3.bucket,
-    prefix: config.s3.prefix,
-  });
 }

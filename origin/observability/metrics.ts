@@ -150,13 +150,13 @@ export function createMetrics() {
     }),
     originalCache: new Counter({
       name: 'imgedge_original_cache_total',
-      help: 'In-memory cache of originals read from S3: hits, misses (a bucket read), reads sharing one under way, evictions',
-      labelNames: ['event'] as const, // hit | miss | shared | eviction
+      help: 'In-memory cache of originals and mezzanine levels read from S3: hits, misses (a bucket read), reads sharing one under way, evictions',
+      labelNames: ['event', 'kind'] as const, // hit | miss | shared | eviction; original | mezzanine
       registers,
     }),
     originalCacheBytes: new Gauge({
       name: 'imgedge_original_cache_bytes',
-      help: 'Bytes held by the in-memory cache of originals (ORIGINAL_CACHE_BYTES)',
+      help: 'Bytes held by the in-memory cache of originals and mezzanine levels (ORIGINAL_CACHE_BYTES)',
       registers,
     }),
     variantCacheBytes: new Gauge({

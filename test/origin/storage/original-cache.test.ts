@@ -10,6 +10,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ByteCache } from '../../../origin/storage/byte-cache.js';
 import { createOriginalStore } from '../../../origin/storage/create.js';
 import { CachedOriginalStore } from '../../../origin/storage/original-cache.js';
 import type { OriginalStore } from '../../../origin/storage/originals.js';
@@ -117,7 +118,7 @@ describe('CachedOriginalStore on s3rver', () => {
   }
 
   it('evicts the least recently used originals once the bytes held pass the bound', async () => {
-    const cache = new CachedOriginalStore(bucket, { maxBytes: 2500 });
+    const cache = new CachedOriginalStore(bucket, new ByteCache({ maxBytes: 2500 }));
     const [a, b, c] = [await put(1000), await put(1000), await put(1000)];
     expect((await cache.read(a))?.length).toBe(1000);
     expect((await cache.read(b))?.length).toBe(1000);
@@ -138,7 +139,7 @@ describe('CachedOriginalStore on s3rver', () => {
   });
 
   it('remove() evicts: a read after it goes to the bucket and finds nothing', async () => {
-    const cache = new CachedOriginalStore(bucket, { maxBytes: 1 << 20 });
+    const cache = new CachedOriginalStore(bucket, new ByteCache({ maxBytes: 1 << 20 }));
     const sha = await put(500);
     expect(await cache.read(sha)).toBeDefined();
     expect(cache.has(sha)).toBe(true);
@@ -175,7 +176,7 @@ describe('CachedOriginalStore on s3rver', () => {
       list: () => bucket.list(),
       probe: () => bucket.probe(),
     };
-    const cache = new CachedOriginalStore(slow, { maxBytes: 1 << 20 });
+    const cache = new CachedOriginalStore(slow, new ByteCache({ maxBytes: 1 << 20 }));
     const sha = await put(700);
     const reading = cache.read(sha);
     await got;
@@ -188,7 +189,7 @@ describe('CachedOriginalStore on s3rver', () => {
   });
 
   it('concurrent reads of one original share one GET', async () => {
-    const cache = new CachedOriginalStore(bucket, { maxBytes: 1 << 20 });
+    const cache = new CachedOriginalStore(bucket, new ByteCache({ maxBytes: 1 << 20 }));
     const sha = await put(4000);
     const reads = await Promise.all(Array.from({ length: 5 }, () => cache.read(sha)));
     expect(getsOf(s3, sha)).toBe(1);
@@ -196,7 +197,7 @@ describe('CachedOriginalStore on s3rver', () => {
   });
 
   it('a missing original is not cached', async () => {
-    const cache = new CachedOriginalStore(bucket, { maxBytes: 1 << 20 });
+    const cache = new CachedOriginalStore(bucket, new ByteCache({ maxBytes: 1 << 20 }));
     const sha = sha256(randomBytes(16));
     expect(await cache.read(sha)).toBeUndefined();
     expect(await cache.read(sha)).toBeUndefined();
