@@ -5,8 +5,12 @@
  *
  * - origin-s3-vs-local-800w-webp-cold: the cold load of origin-http-800w-webp-cold (a distinct
  *   width per request, each response a miss) against two origins: originals in the local folder
- *   (baseline) and in the bucket (candidate), so each candidate request reads the 3.9 MB original
- *   from S3. Bar: ratio ≥ 0.9.
+ *   (baseline) and in the bucket (candidate): the 3.9 MB original is read from S3 once, then from
+ *   the origin's memory (ORIGINAL_CACHE_BYTES), and each variant is written to tier 2. Bar: ratio
+ *   ≥ 0.9.
+ * - origin-s3-vs-local-800w-webp-cold-mezzanine: the same with MEZZANINES=true on both origins:
+ *   each variant reads the 1024 px level (2.3 MB), which the S3 origin holds in memory once read or
+ *   made (mezzanine/cached-store.ts, ORIGINAL_CACHE_BYTES). Bar: ratio ≥ 0.9.
  * - origin-s3-tier2-hit-vs-tier1-hit: variants already made, served from the origin's disk cache
  *   (tier 1, baseline) vs from the bucket by an origin whose OUTPUT_DIR is empty (tier 2,
  *   candidate). Origin A (S3_* set) makes N distinct variants; once they are in the bucket, origin B
@@ -43,59 +47,64 @@ interface ColdState {
   s3Ticks0: number;
 }
 
-const cold = defineCase<ColdState>({
-  name: 'origin-s3-vs-local-800w-webp-cold',
-  baselineLabel: 'origin, local originals',
-  candidateLabel: 'origin, S3 originals',
-  ratioFloor: 0.9,
-  plan: (ctx) => ({ count: 16 * ctx.concurrency }),
-  setup: async (ctx) => {
-    const tc = { TRANSFORM_CONCURRENCY: String(ctx.concurrency) };
-    const jpeg = ctx.corpus.jpeg12mp.bytes;
-    let s3: BenchS3 | undefined;
-    let local: Origin | undefined;
-    try {
-      s3 = await startBenchS3();
-      local = await startOrigin(jpeg, { label: 'local originals', env: tc });
-      await s3.putOriginal(local.sha256, jpeg);
-      const options: OriginOptions = { label: 'S3 originals', env: { ...tc, ...s3.env } };
-      const remote = await startOrigin(jpeg, options);
+/** Cold variants, originals local (baseline) vs in the bucket (candidate); `env` on both origins. */
+const coldCase = (name: string, env: Record<string, string> = {}) =>
+  defineCase<ColdState>({
+    name,
+    baselineLabel: 'origin, local originals',
+    candidateLabel: 'origin, S3 originals',
+    ratioFloor: 0.9,
+    plan: (ctx) => ({ count: 16 * ctx.concurrency }),
+    setup: async (ctx) => {
+      const tc = { TRANSFORM_CONCURRENCY: String(ctx.concurrency), ...env };
+      const jpeg = ctx.corpus.jpeg12mp.bytes;
+      let s3: BenchS3 | undefined;
+      let local: Origin | undefined;
+      try {
+        s3 = await startBenchS3();
+        local = await startOrigin(jpeg, { label: 'local originals', env: tc });
+        await s3.putOriginal(local.sha256, jpeg);
+        const options: OriginOptions = { label: 'S3 originals', env: { ...tc, ...s3.env } };
+        const remote = await startOrigin(jpeg, options);
+        return {
+          s3,
+          local,
+          remote,
+          options,
+          localTally: tally(),
+          remoteTally: tally(),
+          s3Ticks0: processTicks(s3.pid),
+        };
+      } catch (err) {
+        await stopAll(s3, [local]);
+        throw err;
+      }
+    },
+    baseline: (s) => coldOrigin(s.local, s.localTally),
+    candidate: (s) => coldOrigin(s.remote, s.remoteTally),
+    // The s3rver child's CPU counts with the S3 side (it only works then): it is on this machine.
+    pids: (s) => [s.local.pid, s.remote.pid, s.s3.pid],
+    fields: (s, r: CaseResult) => {
+      // s3rver's CPU per S3-side request (GetObject of the original or a level, tier-2 PUT), warm-up included; part
+      // of pipeline_cpu_ms_per_op. Without it: what the origin side costs when the store is remote.
+      const s3Ms = ((processTicks(s.s3.pid) - s.s3Ticks0) * TICK_MS) / Math.max(1, s.remoteTally.calls);
+      const base = r.baseline?.cpuMsPerOp;
+      const cand = r.candidate?.cpuMsPerOp;
       return {
-        s3,
-        local,
-        remote,
-        options,
-        localTally: tally(),
-        remoteTally: tally(),
-        s3Ticks0: processTicks(s3.pid),
+        ...originFields(effectiveEnv(s.options)),
+        target_ratio: 0.9,
+        origin_peak_rss_mb: round(r.otherPeakRssMb, 0),
+        origin_requests: s.localTally.calls + s.remoteTally.calls,
+        s3_server_cpu_ms_per_op: round(s3Ms),
+        cpu_ratio_without_s3_server:
+          base !== undefined && cand !== undefined && cand - s3Ms > 0 ? round(base / (cand - s3Ms), 3) : null,
       };
-    } catch (err) {
-      await stopAll(s3, [local]);
-      throw err;
-    }
-  },
-  baseline: (s) => coldOrigin(s.local, s.localTally),
-  candidate: (s) => coldOrigin(s.remote, s.remoteTally),
-  // The s3rver child's CPU counts with the S3 side (it only works then): it is on this machine.
-  pids: (s) => [s.local.pid, s.remote.pid, s.s3.pid],
-  fields: (s, r: CaseResult) => {
-    // s3rver's CPU per S3-side request (GetObject of the 3.9 MB original), warm-up included; part
-    // of pipeline_cpu_ms_per_op. Without it: what the origin side costs when the store is remote.
-    const s3Ms = ((processTicks(s.s3.pid) - s.s3Ticks0) * TICK_MS) / Math.max(1, s.remoteTally.calls);
-    const base = r.baseline?.cpuMsPerOp;
-    const cand = r.candidate?.cpuMsPerOp;
-    return {
-      ...originFields(effectiveEnv(s.options)),
-      target_ratio: 0.9,
-      origin_peak_rss_mb: round(r.otherPeakRssMb, 0),
-      origin_requests: s.localTally.calls + s.remoteTally.calls,
-      s3_server_cpu_ms_per_op: round(s3Ms),
-      cpu_ratio_without_s3_server:
-        base !== undefined && cand !== undefined && cand - s3Ms > 0 ? round(base / (cand - s3Ms), 3) : null,
-    };
-  },
-  teardown: (s) => stopAll(s.s3, [s.local, s.remote]),
-});
+    },
+    teardown: (s) => stopAll(s.s3, [s.local, s.remote]),
+  });
+
+const cold = coldCase('origin-s3-vs-local-800w-webp-cold');
+const coldMezzanine = coldCase('origin-s3-vs-local-800w-webp-cold-mezzanine', { MEZZANINES: 'true' });
 
 // ---------------------------------------------------------------------------------------------
 
@@ -283,4 +292,4 @@ const tiers = defineCase<Tier2State>({
   teardown: (s) => stopAll(s.s3, [s.tier1, s.tier2]),
 });
 
-export const cases = [cold, tiers];
+export const cases = [cold, coldMezzanine, tiers];
