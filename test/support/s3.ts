@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Config } from '../../origin/config/load.js';
 
 interface S3rverInstance {
   run(): Promise<AddressInfo>;
@@ -36,6 +37,8 @@ export interface TestS3 {
   env: Record<string, string>;
   /** Every request the server received (method and path, headers), in order. */
   requests: { method: string; url: string; headers: IncomingMessage['headers'] }[];
+  /** The origin's S3 configuration for this server (no prefix): for the stores under test. */
+  config: S3Config;
   /** A client for looking at the bucket directly. */
   client(): S3Client;
   stop(): Promise<void>;
@@ -84,6 +87,14 @@ export async function startS3(
       S3_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY,
     },
     requests,
+    config: {
+      bucket,
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY },
+      forcePathStyle: true,
+      prefix: '',
+    },
     client() {
       const c = new S3Client({
         region: 'us-east-1',

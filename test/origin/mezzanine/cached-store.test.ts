@@ -112,14 +112,7 @@ describe('CachedMezzanineStore on s3rver', () => {
   beforeAll(async () => {
     s3 = await startS3();
     tempDir = await mkdtemp(join(tmpdir(), 'imgedge-mc-'));
-    const client = createS3Client({
-      bucket: s3.bucket,
-      endpoint: s3.endpoint,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: { accessKeyId: s3.env.S3_ACCESS_KEY_ID!, secretAccessKey: s3.env.S3_SECRET_ACCESS_KEY! },
-      prefix: '',
-    });
+    const client = createS3Client(s3.config);
     levels = new S3MezzanineStore({ client, bucket: s3.bucket, prefix: '' });
     originals = new S3OriginalStore({ client, bucket: s3.bucket, prefix: '', tempDir });
     await originals.init();
@@ -188,17 +181,7 @@ describe('CachedMezzanineStore on s3rver', () => {
   });
 
   it('createMezzanineStore: the bucket through the cache when one is given', () => {
-    const config = {
-      uploadDir: tempDir,
-      s3: {
-        bucket: s3.bucket,
-        endpoint: s3.endpoint,
-        region: 'us-east-1',
-        forcePathStyle: true,
-        credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-        prefix: '',
-      },
-    };
+    const config = { uploadDir: tempDir, s3: s3.config };
     expect(createMezzanineStore(config)).toBeInstanceOf(S3MezzanineStore);
     expect(createMezzanineStore(config, new ByteCache({ maxBytes: 1024 }))).toBeInstanceOf(
       CachedMezzanineStore,

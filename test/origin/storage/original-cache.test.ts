@@ -88,14 +88,7 @@ describe('CachedOriginalStore on s3rver', () => {
     s3 = await startS3();
     tempDir = await mkdtemp(join(tmpdir(), 'imgedge-oc-'));
     bucket = new S3OriginalStore({
-      client: createS3Client({
-        bucket: s3.bucket,
-        endpoint: s3.endpoint,
-        region: 'us-east-1',
-        forcePathStyle: true,
-        credentials: { accessKeyId: s3.env.S3_ACCESS_KEY_ID!, secretAccessKey: s3.env.S3_SECRET_ACCESS_KEY! },
-        prefix: '',
-      }),
+      client: createS3Client(s3.config),
       bucket: s3.bucket,
       prefix: '',
       tempDir,

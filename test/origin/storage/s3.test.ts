@@ -138,14 +138,7 @@ describe('S3OriginalStore: a file above the multipart threshold', () => {
 
   it('goes up in parts, each with its SHA-256, and reads back byte for byte', async () => {
     const store = new S3OriginalStore({
-      client: createS3Client({
-        bucket: s3.bucket,
-        endpoint: s3.endpoint,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-        forcePathStyle: true,
-        prefix: '',
-      }),
+      client: createS3Client(s3.config),
       bucket: s3.bucket,
       prefix: '',
       tempDir: dirs.upload,
