@@ -85,8 +85,9 @@ const coldCase = (name: string, env: Record<string, string> = {}) =>
     // The s3rver child's CPU counts with the S3 side (it only works then): it is on this machine.
     pids: (s) => [s.local.pid, s.remote.pid, s.s3.pid],
     fields: (s, r: CaseResult) => {
-      // s3rver's CPU per S3-side request (GetObject of the original or a level, tier-2 PUT), warm-up included; part
-      // of pipeline_cpu_ms_per_op. Without it: what the origin side costs when the store is remote.
+      // s3rver's CPU per S3-side request (GetObject of the original or a level, tier-2 PUT), warm-up
+      // included; part of pipeline_cpu_ms_per_op. Without it: what the origin side costs when the
+      // store is remote.
       const s3Ms = ((processTicks(s.s3.pid) - s.s3Ticks0) * TICK_MS) / Math.max(1, s.remoteTally.calls);
       const base = r.baseline?.cpuMsPerOp;
       const cand = r.candidate?.cpuMsPerOp;
